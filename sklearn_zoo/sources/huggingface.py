@@ -1,0 +1,129 @@
+"""Hugging Face transformers encoders from the hub (kept in the HF cache) or a local directory.
+Safetensors are preferred; ``trust_remote_code`` stays off unless the spec's options turn it on."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from ._errors import unavailable
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from ..zoo.spec import CheckpointSpec
+
+
+def _where(identifier: str) -> str:
+    if os.path.isdir(identifier):
+        return identifier
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    return f"the Hugging Face cache {HF_HUB_CACHE} ({identifier})"
+
+
+def _kwargs(spec: CheckpointSpec, offline: bool) -> dict[str, Any]:
+    local = os.path.isdir(spec.identifier)
+    kwargs: dict[str, Any] = {
+        "local_files_only": offline or local,
+        "trust_remote_code": bool(spec.options.get("trust_remote_code", False)),
+    }
+    if spec.options.get("revision") and not local:
+        kwargs["revision"] = spec.options["revision"]
+    return kwargs
+
+
+def _call(spec: CheckpointSpec, offline: bool, fn, *args, **kwargs):
+    from transformers.utils import logging as hf_logging
+
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # no "Loading weights" bar for every fit of a grid search
+    try:
+        return fn(*args, **kwargs)
+    except ValueError as exc:
+        if "trust_remote_code" in str(exc):
+            raise ValueError(
+                f"Checkpoint {spec.name!r} needs code from its repository to load, and running "
+                "other people's code is off by default. If you trust it, pass "
+                f"get_checkpoint({spec.name!r}, trust_remote_code=True) as the checkpoint."
+            ) from exc
+        raise
+    except OSError as exc:
+        raise unavailable(spec.name, _where(spec.identifier), offline=offline, cause=exc) from exc
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def load_model(spec: CheckpointSpec, *, pretrained: bool, offline: bool) -> nn.Module:
+    from transformers import AutoConfig, AutoModel
+
+    kwargs = _kwargs(spec, offline)
+    if not pretrained:
+        config = _call(spec, offline, AutoConfig.from_pretrained, spec.identifier, **kwargs)
+        return AutoModel.from_config(config, trust_remote_code=kwargs["trust_remote_code"])
+    return _call(spec, offline, AutoModel.from_pretrained, spec.identifier, **kwargs)
+
+
+def load_tokenizer(spec: CheckpointSpec, *, offline: bool) -> Any:
+    from transformers import AutoTokenizer
+
+    name = spec.text.tokenizer if spec.text and spec.text.tokenizer else spec.identifier
+    return _call(spec, offline, AutoTokenizer.from_pretrained, name, **_kwargs(spec, offline))
+
+
+def read_config(
+    spec: CheckpointSpec, filename: str = "config.json", offline: bool = True
+) -> dict | None:
+    """A JSON file of the checkpoint (config, preprocessor config) if it is on this machine."""
+    import json
+
+    if os.path.isdir(spec.identifier):
+        path = os.path.join(spec.identifier, filename)
+    else:
+        from huggingface_hub import try_to_load_from_cache
+
+        path = try_to_load_from_cache(spec.identifier, filename)
+        if not isinstance(path, str) and not offline:
+            from huggingface_hub import hf_hub_download
+
+            try:
+                path = hf_hub_download(spec.identifier, filename)
+            except Exception:  # missing file or no network: the caller falls back to defaults
+                return None
+    if not isinstance(path, str) or not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def is_local(spec: CheckpointSpec) -> bool:
+    if os.path.isdir(spec.identifier):
+        return os.path.isfile(os.path.join(spec.identifier, "config.json"))
+    from huggingface_hub import try_to_load_from_cache
+
+    config = try_to_load_from_cache(spec.identifier, "config.json")
+    if not isinstance(config, str):
+        return False
+    return any(
+        isinstance(try_to_load_from_cache(spec.identifier, f), str)
+        for f in ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json")
+    )
+
+
+def download(spec: CheckpointSpec) -> str:
+    from huggingface_hub import snapshot_download
+
+    return snapshot_download(
+        spec.identifier,
+        revision=spec.options.get("revision"),
+        allow_patterns=[
+            "*.json",
+            "*.txt",
+            "*.model",
+            "model.safetensors*",
+            "tokenizer*",
+            "vocab*",
+            "merges*",
+        ],
+    )

@@ -1,0 +1,100 @@
+"""Local checkpoints: a transformers directory, or a state-dict / safetensors file whose architecture
+is named (``timm:NAME@path`` or ``torchvision:NAME@path``). Nothing here touches the network, and
+files are read with safetensors or ``torch.load(weights_only=True)``: no code runs on load."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from ..zoo.spec import CheckpointSpec
+
+# classifier layers of the usual architectures: a checkpoint's head may differ from the fresh model's
+_HEAD_PREFIXES = ("fc.", "classifier.", "head.", "heads.", "_fc.", "head.fc.")
+
+
+def _missing(spec: CheckpointSpec) -> FileNotFoundError:
+    from ..exceptions import CheckpointUnavailableError
+
+    return CheckpointUnavailableError(
+        f"Checkpoint {spec.name!r}: the path {spec.identifier!r} does not exist."
+    )
+
+
+def read_state_dict(path: str) -> dict:
+    if path.endswith(".safetensors"):
+        from safetensors.torch import load_file
+
+        return load_file(path)
+    import torch
+
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    for key in ("state_dict", "model", "model_state_dict"):  # common wrappers of a state dict
+        if isinstance(state, dict) and isinstance(state.get(key), dict):
+            state = state[key]
+    return state
+
+
+def _architecture(spec: CheckpointSpec) -> CheckpointSpec:
+    from ..zoo.registry import get_checkpoint
+
+    arch = spec.options.get("architecture")
+    if not arch:
+        raise ValueError(
+            f"The weights file {spec.identifier!r} does not say which architecture it is for. Name it "
+            f"as 'timm:NAME@{spec.identifier}' or 'torchvision:NAME@{spec.identifier}'."
+        )
+    return get_checkpoint(arch)
+
+
+def load_model(spec: CheckpointSpec, *, pretrained: bool, offline: bool) -> nn.Module:
+    from . import huggingface, source_module
+
+    if os.path.isdir(spec.identifier):
+        return huggingface.load_model(spec, pretrained=pretrained, offline=True)
+    if not os.path.isfile(spec.identifier):
+        raise _missing(spec)
+    arch = _architecture(spec)
+    model = source_module(arch.source).load_model(arch, pretrained=False, offline=True)
+    if not pretrained:
+        return model
+    state = read_state_dict(spec.identifier)
+    own = model.state_dict()
+    state = {  # a classifier trained for other classes is dropped (the estimators add their own head)
+        k: v
+        for k, v in state.items()
+        if not (k.startswith(_HEAD_PREFIXES) and (k not in own or own[k].shape != v.shape))
+    }
+    result = model.load_state_dict(state, strict=False)
+    bad = [
+        k
+        for k in [*result.missing_keys, *result.unexpected_keys]
+        if not k.startswith(_HEAD_PREFIXES)
+    ]
+    if bad:
+        raise ValueError(
+            f"The weights in {spec.identifier!r} do not fit {spec.options['architecture']!r}: "
+            f"{len(bad)} keys missing or unexpected, e.g. {bad[:5]}. Check the architecture name."
+        )
+    return model
+
+
+def load_tokenizer(spec: CheckpointSpec, *, offline: bool) -> Any:
+    from . import huggingface
+
+    if not os.path.isdir(spec.identifier):
+        raise ValueError(f"Checkpoint {spec.name!r} is a weights file, not a text model directory.")
+    return huggingface.load_tokenizer(spec, offline=True)
+
+
+def is_local(spec: CheckpointSpec) -> bool:
+    return os.path.exists(spec.identifier)
+
+
+def download(spec: CheckpointSpec) -> str:
+    if not os.path.exists(spec.identifier):
+        raise _missing(spec)
+    return os.path.abspath(spec.identifier)

