@@ -1,0 +1,292 @@
+"""What every fine-tuning estimator shares: parameter checks, the fit recipe, batched inference."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, check_random_state
+
+from .._config import resolve_device
+from ..cache import FrozenFeatureCache
+from ..inference import run_batches
+from ..loading import load_backbone
+from ..module import ZooModule, make_head
+from ..training import build_net
+from ..zoo import CheckpointSpec, get_checkpoint
+
+COMMON_CONSTRAINTS: dict[str, list] = {
+    "checkpoint": [str, CheckpointSpec],
+    "freeze_depth": [StrOptions({"all"}), Integral],
+    "head_size": [tuple, list, Integral],
+    "head_dropout": [Interval(Real, 0, 1, closed="left")],
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "backbone_lr_scale": [Interval(Real, 0, None, closed="left")],
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
+    "schedule": [StrOptions({"cosine", "constant"})],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "device": [str],
+    "precision": [StrOptions({"auto", "fp32", "bf16"})],
+    "grad_accumulation_steps": [Interval(Integral, 1, None, closed="left")],
+    "pretrained": ["boolean"],
+    "cache": ["boolean"],
+    "num_workers": [Interval(Integral, 0, None, closed="left")],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+    "net_params": [dict, None],
+}
+
+
+def check_head_size(head_size: Any) -> tuple[int, ...]:
+    """``()`` / ``0`` -> linear head; an int or a sequence of positive ints -> hidden widths."""
+    if isinstance(head_size, Integral) and not isinstance(head_size, bool):
+        head_size = () if head_size == 0 else (int(head_size),)
+    if isinstance(head_size, tuple | list) and all(
+        isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in head_size
+    ):
+        return tuple(int(h) for h in head_size)
+    raise ValueError(
+        "The 'head_size' parameter must be () or 0 for a linear head, or a tuple of positive ints "
+        f"giving hidden layer widths, e.g. (256,) or (512, 128). Got {head_size!r} instead."
+    )
+
+
+def autocast_dtype(precision: str, device: str) -> torch.dtype | None:
+    if precision == "bf16":
+        return torch.bfloat16
+    if precision == "auto" and device.startswith("cuda") and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return None
+
+
+class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
+    """Fit recipe shared by the four fine-tuning estimators.
+
+    Subclasses provide the modality (``_make_dataset``, ``_prepare_inputs``) and the task
+    (``_encode_target``, ``_criterion``, ``_n_outputs``, ``_decode_output``).
+    """
+
+    _parameter_constraints: dict = COMMON_CONSTRAINTS
+
+    # -- fitting ---------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ZooEstimatorMixin:
+        """Fine-tune the checkpoint on ``(X, y)``; weights load here, never in ``__init__``.
+
+        Parameters
+        ----------
+        X : images or texts
+            See the class docstring for the accepted forms.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        head_size = check_head_size(self.head_size)
+        inputs = self._check_inputs(X)
+        target = self._encode_target(y, n_samples=len(inputs))
+        weights = self._sample_weights(sample_weight, target, len(inputs))
+        spec = get_checkpoint(self.checkpoint)
+        self._check_modality(spec)
+        device = resolve_device(self.device)
+        seed = (
+            None
+            if self.random_state is None
+            else check_random_state(self.random_state).randint(2**31 - 1)
+        )
+        rng = torch.random.fork_rng(devices=[]) if seed is not None else contextlib.nullcontext()
+        with rng:
+            if seed is not None:
+                torch.manual_seed(seed)
+            fitted = self._fit_net(spec, inputs, target, weights, head_size, device, seed)
+        for name, value in fitted.items():
+            setattr(self, name, value)
+        return self
+
+    def _fit_net(self, spec, inputs, target, weights, head_size, device, seed) -> dict[str, Any]:
+        backbone = load_backbone(spec, pretrained=self.pretrained, **self._pooling_kwargs())
+        k = backbone.freeze(self.freeze_depth, spec.name)
+        prep = self._prepare_inputs(spec)
+        head = make_head(backbone.num_features, head_size, target["n_outputs"], self.head_dropout)
+        module = ZooModule(backbone, head, split=k)
+
+        y_all = {"y": target["y"]} if weights is None else {"y": target["y"], "w": weights}
+        train_idx, valid_idx = self._split(len(inputs), target.get("stratify"), seed)
+        train_ds, valid_ds = (
+            self._make_dataset(inputs, prep, _rows(y_all, idx), idx, training=(idx is train_idx))
+            if idx is not None
+            else None
+            for idx in (train_idx, valid_idx)
+        )
+        cacheable = self.cache and k > 0 and backbone.can_split_at(k) and not self._augments()
+        if cacheable:
+            cache = FrozenFeatureCache(backbone, k, device=device, batch_size=self.batch_size)
+            train_ds = cache.wrap(train_ds) or train_ds
+            valid_ds = cache.wrap(valid_ds) if valid_ds is not None else None
+        steps = math.ceil(len(train_ds) / self.batch_size)
+        net = build_net(
+            module,
+            self._criterion(target),
+            lr=self.lr,
+            backbone_lr_scale=self.backbone_lr_scale,
+            weight_decay=self.weight_decay,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            steps_per_epoch=steps,
+            warmup_fraction=self.warmup_fraction,
+            schedule=self.schedule,
+            valid_dataset=valid_ds,
+            n_iter_no_change=self.n_iter_no_change,
+            device=device,
+            autocast_dtype=autocast_dtype(self.precision, device),
+            grad_accumulation_steps=self.grad_accumulation_steps,
+            num_workers=self.num_workers,
+            verbose=self.verbose,
+            extra=self.net_params,
+        )
+        try:
+            net.fit(train_ds, None)
+        except FloatingPointError as exc:
+            raise ValueError(
+                f"Training diverged: {exc}. Lower the learning rate (lr={self.lr:g} now; try "
+                f"lr={self.lr / 10:g}) or use a larger batch_size."
+            ) from None
+        history = [{k: v for k, v in epoch.items() if k != "batches"} for epoch in net.history]
+        net.trim_for_prediction()
+        net.module = type(module)  # the instance lives on as net.module_: do not pickle it twice
+        return {
+            "net_": net,
+            "spec_": spec,
+            "history_": history,
+            "n_blocks_": backbone.num_blocks,
+            "n_frozen_blocks_": k,
+            "n_trainable_params_": backbone.trainable_parameters()
+            + sum(p.numel() for p in head.parameters()),
+            "device_": device,
+            **target["fitted"],
+            **prep.get("fitted", {}),
+        }
+
+    def _split(self, n: int, stratify: Any, seed: int | None):
+        idx = np.arange(n)
+        if not self.early_stopping:
+            return idx, None
+        n_valid = math.ceil(self.validation_fraction * n)
+        if n_valid < 1 or n - n_valid < 1:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves no training or validation "
+                f"samples out of {n}. Use early_stopping=False or more data."
+            )
+        try:
+            train, valid = train_test_split(
+                idx, test_size=n_valid, stratify=stratify, random_state=seed
+            )
+        except ValueError:  # too few samples of a class to stratify
+            train, valid = train_test_split(idx, test_size=n_valid, random_state=seed)
+        return np.sort(train), np.sort(valid)
+
+    def _sample_weights(self, sample_weight: Any, target: dict, n: int) -> torch.Tensor | None:
+        w = target.get("class_sample_weight")
+        if sample_weight is not None:
+            sw = np.asarray(sample_weight, dtype=np.float64)
+            if sw.shape != (n,):
+                raise ValueError(
+                    f"sample_weight has shape {sw.shape}, expected ({n},): one weight per sample."
+                )
+            if not np.isfinite(sw).all() or (sw < 0).any():
+                raise ValueError("sample_weight must be finite and non-negative.")
+            if sw.sum() <= 0:
+                raise ValueError("Sample weights must contain at least one non-zero number.")
+            w = sw if w is None else w * sw
+        return None if w is None else torch.as_tensor(w, dtype=torch.float32)
+
+    def _augments(self) -> bool:
+        return bool(getattr(self, "augment", False))
+
+    def _pooling_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    def _check_modality(self, spec: CheckpointSpec) -> None:
+        if spec.modality != self._modality:
+            other = (
+                "PretrainedTextClassifier"
+                if spec.modality == "text"
+                else "PretrainedImageClassifier"
+            )
+            raise ValueError(
+                f"Checkpoint {spec.name!r} is a {spec.modality} model, and {type(self).__name__} works on "
+                f"{self._modality}s. Choose a {self._modality} checkpoint (`sklearn-zoo list --modality "
+                f"{self._modality}`) or use {other}."
+            )
+
+    # -- inference -------------------------------------------------------------------------
+    def _dataset_for(self, X: Any):
+        """A dataset over ``X`` in inference order (texts longest first) and the order used."""
+        check_is_fitted(self, "net_")
+        inputs = self._check_inputs(X)
+        order = self._inference_order(inputs)
+        idx = np.arange(len(inputs)) if order is None else order
+        return self._make_dataset(inputs, self._fitted_prep(), None, idx, training=False), order
+
+    def _outputs(self, X: Any) -> np.ndarray:
+        """Raw head outputs (logits or scaled values) for ``X``, batched, in inference mode."""
+        return self._run(X, lambda module, batch: module(**batch))
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Backbone features of the fitted (fine-tuned) model, shape ``(n_samples, n_features)``."""
+        return self._run(X, lambda module, batch: module.features(**batch))
+
+    def _run(self, X: Any, fn) -> np.ndarray:
+        dataset, order = self._dataset_for(X)
+        module = self.net_.module_
+        module.eval()
+        return run_batches(
+            dataset,
+            lambda batch: fn(module, batch),
+            device=self.net_.device,
+            batch_size=self.batch_size,
+            autocast_dtype=self.net_.autocast_dtype,
+            num_workers=self.num_workers,
+            order=order,
+        )
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the :meth:`transform` columns: ``<classname>0``, ``<classname>1``, ..."""
+        check_is_fitted(self, "net_")
+        prefix = type(self).__name__.lower()
+        return np.asarray(
+            [f"{prefix}{i}" for i in range(self.net_.module_.backbone.num_features)], dtype=object
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        if tags.transformer_tags is not None:  # networks compute and return float32
+            tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.non_deterministic = self.random_state is None
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+def _rows(y: dict[str, torch.Tensor], idx: np.ndarray | None):
+    if idx is None:
+        return None
+    index = torch.as_tensor(idx, dtype=torch.long)
+    return {k: v[index] for k, v in y.items()}

@@ -1,0 +1,82 @@
+"""Numpydoc sections shared by the estimators' docstrings."""
+
+PARAMS_DOC = """
+    Parameters
+    ----------
+    checkpoint : str or CheckpointSpec, default={default!r}
+        A catalogue name (``sklearn-zoo list --modality {modality}``), a ``"source:NAME"`` name
+        (``torchvision:``, ``timm:``, ``hf:``), a local directory, or ``"timm:NAME@weights.safetensors"``.
+    freeze_depth : "all" or int, default="all"
+        Blocks run from the input (stem first). ``0`` fine-tunes everything, ``k`` freezes the
+        first ``k`` blocks, ``-k`` trains only the last ``k``, ``"all"`` freezes the backbone.
+    head_size : tuple of int, default=()
+        Hidden widths of the MLP head; ``()`` is a linear head.
+    head_dropout : float, default=0.0
+    lr : float, default=1e-3
+        Learning rate of the head (AdamW).
+    backbone_lr_scale : float, default=0.1
+        The trainable backbone blocks learn at ``lr * backbone_lr_scale``.
+    max_epochs : int, default=10
+    batch_size : int, default=32
+    weight_decay : float, default=0.01
+    warmup_fraction : float, default=0.1
+        Share of the training steps with a linear learning-rate warm-up.
+    schedule : {"cosine", "constant"}, default="cosine"
+        Learning-rate decay after the warm-up.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified for classifiers), stop after
+        ``n_iter_no_change`` epochs without a better validation loss and restore the best weights.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=5
+{inputs}    pretrained : bool, default=True
+        ``False`` trains the same architecture from random weights (a baseline).
+    cache : bool, default=True
+        Compute the frozen, deterministic first blocks once per fit instead of every epoch.
+    device : str, default="auto"
+        ``"auto"`` picks cuda, then mps, then cpu.
+    precision : {"auto", "fp32", "bf16"}, default="auto"
+        ``"auto"`` is bf16 mixed precision on a GPU that supports it, fp32 elsewhere.
+    grad_accumulation_steps : int, default=1
+    num_workers : int, default=0
+        DataLoader worker processes (decode or tokenize in parallel).
+    random_state : int, RandomState or None, default=None
+        Seeds weight init, shuffling and the validation split; the same seed gives the same model on CPU.
+    verbose : int, default=0
+        ``1`` prints a per-epoch table and a progress bar.
+    net_params : dict, default=None
+        Other skorch ``NeuralNet`` settings, e.g. ``{"callbacks": [...]}`` (escape hatch).
+"""
+
+ATTRS_DOC = """
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The trained network (backbone + head), trimmed for prediction.
+    spec_ : CheckpointSpec
+        The checkpoint card that was loaded.
+    history_ : list of dict
+        Per-epoch training history (train_loss, valid_loss, dur ...).
+    n_blocks_, n_frozen_blocks_, n_trainable_params_ : int
+"""
+
+
+IMAGE_PARAMS_DOC = """    image_size : int, default=None
+        Side of the square input; ``None`` uses the checkpoint's own (224 for most).
+    augment : bool or callable, default=False
+        ``True`` adds random resized crops; a torchvision v2 transform is applied as given.
+"""
+
+TEXT_PARAMS_DOC = """    max_length : int, default=None
+        Longer texts are truncated to this many tokens; ``None`` uses the checkpoint's own.
+    pooling : {"mean", "cls", "pooler"}, default=None
+        How token states become one vector; ``None`` uses the checkpoint's recommended pooling.
+"""
+
+
+def params_doc(default: str, modality: str) -> str:
+    inputs = IMAGE_PARAMS_DOC if modality == "image" else TEXT_PARAMS_DOC
+    return (
+        PARAMS_DOC.replace("{default!r}", repr(default))
+        .replace("{modality}", modality)
+        .replace("{inputs}", inputs)
+    )

@@ -1,0 +1,101 @@
+"""The modality half of an estimator: how images or texts become datasets for the network."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..inputs import ImageDataset, TextDataset, as_image_source, as_texts, make_transform
+from ..loading import load_tokenizer
+from ..zoo import CheckpointSpec
+
+IMAGE_CONSTRAINTS = {
+    "image_size": [Interval(Integral, 8, None, closed="left"), None],
+    "augment": ["boolean", callable],
+}
+TEXT_CONSTRAINTS = {
+    "max_length": [Interval(Integral, 1, None, closed="left"), None],
+    "pooling": [StrOptions({"mean", "cls", "pooler"}), None],
+}
+
+
+class ImageInputMixin:
+    """Images: arrays (NHWC/NCHW, uint8/float), file paths, PIL images."""
+
+    _modality = "image"
+
+    def _check_inputs(self, X: Any):
+        return as_image_source(X)
+
+    def _prepare_inputs(self, spec: CheckpointSpec) -> dict[str, Any]:
+        size = self.image_size or spec.image.size
+        evaluate = make_transform(spec.image, size)
+        train = make_transform(spec.image, size, self.augment) if self.augment else evaluate
+        return {
+            "eval": evaluate,
+            "train": train,
+            "fitted": {"preprocess_": evaluate, "image_size_": size},
+        }
+
+    def _fitted_prep(self) -> dict[str, Any]:
+        return {"eval": self.preprocess_}
+
+    def _make_dataset(self, inputs, prep: dict[str, Any], y: Any, idx: np.ndarray, training: bool):
+        transform: Callable = prep["train"] if training else prep["eval"]
+        return ImageDataset(inputs.subset(idx), transform, y)
+
+    def _inference_order(self, inputs) -> np.ndarray | None:
+        return None
+
+    def _pooling_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+class TextInputMixin:
+    """Texts: lists, arrays or Series of str, tokenized by the checkpoint's tokenizer per batch."""
+
+    _modality = "text"
+
+    def _check_inputs(self, X: Any) -> list[str]:
+        return as_texts(X)
+
+    def _prepare_inputs(self, spec: CheckpointSpec) -> dict[str, Any]:
+        tokenizer = load_tokenizer(spec)
+        max_length = int(self.max_length or spec.text.max_length)
+        model_max = getattr(tokenizer, "model_max_length", None)
+        if isinstance(model_max, int) and model_max < 100_000:
+            max_length = min(max_length, model_max)
+        return {
+            "tokenizer": tokenizer,
+            "max_length": max_length,
+            "fitted": {"tokenizer_": tokenizer, "max_length_": max_length},
+        }
+
+    def _fitted_prep(self) -> dict[str, Any]:
+        return {"tokenizer": self.tokenizer_, "max_length": self.max_length_}
+
+    def _make_dataset(
+        self, inputs: list[str], prep: dict[str, Any], y: Any, idx: np.ndarray, training: bool
+    ):
+        return TextDataset([inputs[i] for i in idx], prep["tokenizer"], prep["max_length"], y)
+
+    def _inference_order(self, inputs: list[str]) -> np.ndarray | None:
+        return np.argsort([-len(t) for t in inputs], kind="stable")
+
+    def _pooling_kwargs(self) -> dict[str, Any]:
+        return {"pooling": self.pooling} if self.pooling else {}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.one_d_array = True
+        return tags

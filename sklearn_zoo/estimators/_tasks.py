@@ -1,0 +1,147 @@
+"""The task half of an estimator: classification (multi-class or multi-label) or regression."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import type_of_target
+from torch import nn
+
+
+def _as_target(y: Any, n_samples: int) -> np.ndarray:
+    if y is None:
+        raise ValueError("requires y to be passed, but the target y is None.")
+    if hasattr(y, "to_numpy"):
+        y = y.to_numpy()
+    y = np.asarray(y)
+    if y.ndim == 0 or y.ndim > 2:
+        raise ValueError(
+            f"y must be 1-D (n_samples,) or 2-D (n_samples, n_outputs). Got shape {y.shape} instead."
+        )
+    if len(y) != n_samples:
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: X has {n_samples}, y has {len(y)}."
+        )
+    return y
+
+
+class ZooClassifierMixin(ClassifierMixin):
+    """Labels of any type (strings too); a 2-D 0/1 indicator ``y`` trains a multi-label sigmoid head."""
+
+    def _encode_target(self, y: Any, n_samples: int) -> dict[str, Any]:
+        y = _as_target(y, n_samples)
+        if y.dtype.kind == "f" and not np.isfinite(y).all():
+            raise ValueError(
+                "Input y contains NaN or infinity: drop or fill those samples before fitting."
+            )
+        if y.dtype == object and any(v is None for v in y.ravel()):
+            raise ValueError("Input y contains None: drop or fill those samples before fitting.")
+        kind = type_of_target(y, input_name="y")
+        if kind == "multilabel-indicator":
+            if self.class_weight is not None:
+                raise ValueError(
+                    "class_weight is not supported with a multi-label (2-D indicator) y."
+                )
+            return {
+                "y": torch.as_tensor(y, dtype=torch.float32),
+                "n_outputs": y.shape[1],
+                "stratify": None,
+                "fitted": {"classes_": np.arange(y.shape[1]), "multilabel_": True},
+            }
+        if kind not in ("binary", "multiclass"):
+            hint = (
+                " Use the matching Regressor for a continuous target."
+                if kind.startswith("continuous")
+                else ""
+            )
+            raise ValueError(
+                f"Unknown label type: {kind!r}. Expected class labels (binary or multiclass).{hint}"
+            )
+        y = y.ravel() if y.ndim == 2 else y
+        encoder = LabelEncoder().fit(y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(
+                f"The target y has only one class ({encoder.classes_[0]!r}): a classifier needs samples "
+                "of at least 2 classes."
+            )
+        codes = encoder.transform(y)
+        return {
+            "y": torch.as_tensor(codes, dtype=torch.long),
+            "n_outputs": len(encoder.classes_),
+            "stratify": codes,
+            "class_sample_weight": compute_sample_weight(self.class_weight, y)
+            if self.class_weight
+            else None,
+            "fitted": {"classes_": encoder.classes_, "multilabel_": False},
+        }
+
+    def _criterion(self, target: dict[str, Any]) -> nn.Module:
+        if target["y"].dtype == torch.float32:
+            return nn.BCEWithLogitsLoss(reduction="none")
+        return nn.CrossEntropyLoss(reduction="none")
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, shape ``(n_samples, n_classes)`` (per-label for multi-label)."""
+        logits = torch.from_numpy(self._outputs(X))
+        probs = torch.sigmoid(logits) if self.multilabel_ else torch.softmax(logits, dim=1)
+        return probs.numpy()
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted labels (a 0/1 indicator matrix for multi-label)."""
+        proba = self.predict_proba(X)
+        if self.multilabel_:
+            return (proba > 0.5).astype(int)
+        return self.classes_[proba.argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class ZooRegressorMixin(RegressorMixin):
+    """Single or multi-output regression; the target is standardized for training and restored after."""
+
+    def _encode_target(self, y: Any, n_samples: int) -> dict[str, Any]:
+        y = _as_target(y, n_samples)
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "y must be numeric for a regressor. Use the matching Classifier for labels."
+            ) from None
+        if not np.isfinite(y).all():
+            raise ValueError(
+                "Input y contains NaN or infinity: drop or fill those samples before fitting."
+            )
+        y2 = y.reshape(len(y), -1)
+        mean, scale = y2.mean(axis=0), y2.std(axis=0)
+        scale[scale == 0] = 1.0
+        return {
+            "y": torch.as_tensor((y2 - mean) / scale, dtype=torch.float32),
+            "n_outputs": y2.shape[1],
+            "stratify": None,
+            "fitted": {
+                "y_mean_": mean,
+                "y_scale_": scale,
+                "n_outputs_": y2.shape[1],
+                "y_is_1d_": y.ndim == 1,
+            },
+        }
+
+    def _criterion(self, target: dict[str, Any]) -> nn.Module:
+        return nn.MSELoss(reduction="none")
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted values, shape ``(n_samples,)`` or ``(n_samples, n_outputs)`` like the fitted y."""
+        out = self._outputs(X) * self.y_scale_ + self.y_mean_
+        return out.ravel() if self.y_is_1d_ else out
+
+
+CLASS_WEIGHT_CONSTRAINT = {"class_weight": [StrOptions({"balanced"}), dict, None]}

@@ -1,0 +1,196 @@
+"""Feature extractors: :class:`ImageEmbedder` and :class:`TextEmbedder` (fit loads, transform embeds)."""
+
+from __future__ import annotations
+
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from .._config import resolve_device
+from ..inference import run_batches
+from ..loading import load_backbone
+from ..zoo import CheckpointSpec, get_checkpoint
+from ._base import autocast_dtype
+from ._modalities import IMAGE_CONSTRAINTS, TEXT_CONSTRAINTS, ImageInputMixin, TextInputMixin
+
+_CONSTRAINTS = {
+    "checkpoint": [str, CheckpointSpec],
+    "normalize": ["boolean"],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "device": [str],
+    "precision": [StrOptions({"auto", "fp32", "bf16"})],
+    "num_workers": [Interval(Integral, 0, None, closed="left")],
+}
+
+
+class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    def fit(self, X: Any = None, y: Any = None) -> _EmbedderMixin:
+        """Load the checkpoint (frozen, eval mode). ``X`` is checked when given; ``y`` is ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        if X is not None:
+            self._check_inputs(X)
+        spec = get_checkpoint(self.checkpoint)
+        self._check_modality(spec)
+        backbone = load_backbone(spec, **self._pooling_kwargs())
+        backbone.freeze("all")
+        device = resolve_device(self.device)
+        if device.startswith("cuda") and self._modality == "image":
+            backbone = backbone.to(memory_format=torch.channels_last)
+        self.backbone_ = backbone.to(device).eval()
+        self.spec_ = spec
+        self.device_ = device
+        self.autocast_dtype_ = autocast_dtype(self.precision, device)
+        self._n_features_out = backbone.num_features
+        for name, value in self._prepare_inputs(spec)["fitted"].items():
+            setattr(self, name, value)
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Embeddings of ``X``, shape ``(n_samples, n_features)`` (L2-normalized if ``normalize``)."""
+        check_is_fitted(self, "backbone_")
+        inputs = self._check_inputs(X)
+        order = self._inference_order(inputs)
+        idx = np.arange(len(inputs)) if order is None else order
+        dataset = self._make_dataset(inputs, self._fitted_prep(), None, idx, training=False)
+        backbone = self.backbone_
+
+        def embed(batch: dict[str, torch.Tensor]) -> torch.Tensor:
+            x = batch.get("pixel_values", batch)
+            return backbone.forward_features(x)
+
+        out = run_batches(
+            dataset,
+            embed,
+            device=self.device_,
+            batch_size=self.batch_size,
+            autocast_dtype=self.autocast_dtype_,
+            num_workers=self.num_workers,
+            order=order,
+        )
+        if self.normalize:
+            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
+
+    def _check_modality(self, spec: CheckpointSpec) -> None:
+        if spec.modality != self._modality:
+            other = "TextEmbedder" if spec.modality == "text" else "ImageEmbedder"
+            raise ValueError(
+                f"Checkpoint {spec.name!r} is a {spec.modality} model, and {type(self).__name__} embeds "
+                f"{self._modality}s. Use {other}, or a {self._modality} checkpoint."
+            )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        if tags.transformer_tags is not None:  # networks compute and return float32
+            tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.requires_fit = True
+        return tags
+
+
+class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
+    """Embed images with a pretrained checkpoint's pooled features (a scikit-learn transformer).
+
+    Parameters
+    ----------
+    checkpoint : str or CheckpointSpec, default="efficientnet_lite0"
+    image_size : int, default=None
+        Side of the square input; ``None`` uses the checkpoint's own.
+    normalize : bool, default=False
+        L2-normalize each embedding.
+    batch_size : int, default=64
+    device : str, default="auto"
+    precision : {"auto", "fp32", "bf16"}, default="auto"
+    num_workers : int, default=0
+
+    Attributes
+    ----------
+    backbone_ : Backbone
+        The frozen backbone.
+    spec_ : CheckpointSpec
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_zoo import ImageEmbedder
+    >>> images = np.random.default_rng(0).integers(0, 255, (4, 32, 32, 3), dtype=np.uint8)
+    >>> ImageEmbedder(image_size=64).fit_transform(images).shape
+    (4, 1280)
+    """
+
+    _parameter_constraints = {**_CONSTRAINTS, "image_size": IMAGE_CONSTRAINTS["image_size"]}
+    augment = False
+
+    def __init__(
+        self,
+        checkpoint: Any = "efficientnet_lite0",
+        *,
+        image_size: int | None = None,
+        normalize: bool = False,
+        batch_size: int = 64,
+        device: str = "auto",
+        precision: str = "auto",
+        num_workers: int = 0,
+    ) -> None:
+        vars(self).update({k: v for k, v in locals().items() if k != "self"})
+
+
+class TextEmbedder(TextInputMixin, _EmbedderMixin):
+    """Embed texts with a pretrained encoder (a scikit-learn transformer).
+
+    Texts are sorted by length and padded per batch, so batches of short texts stay cheap.
+
+    Parameters
+    ----------
+    checkpoint : str or CheckpointSpec, default="all-MiniLM-L6-v2"
+    pooling : {"mean", "cls", "pooler"}, default=None
+        ``None`` uses the checkpoint's recommended pooling.
+    max_length : int, default=None
+        Longer texts are truncated to this many tokens.
+    normalize : bool, default=False
+        L2-normalize each embedding (cosine similarity becomes a dot product).
+    batch_size : int, default=64
+    device : str, default="auto"
+    precision : {"auto", "fp32", "bf16"}, default="auto"
+    num_workers : int, default=0
+
+    Attributes
+    ----------
+    backbone_ : Backbone
+    tokenizer_ : transformers tokenizer
+    spec_ : CheckpointSpec
+
+    Examples
+    --------
+    >>> from sklearn_zoo import TextEmbedder
+    >>> emb = TextEmbedder("all-MiniLM-L6-v2", normalize=True).fit()
+    >>> v = emb.transform(["A man is eating food.", "A man eats a meal.", "The stock market fell."])
+    >>> bool(v[0] @ v[1] > v[0] @ v[2])
+    True
+    """
+
+    _parameter_constraints = {**_CONSTRAINTS, **TEXT_CONSTRAINTS}
+
+    def __init__(
+        self,
+        checkpoint: Any = "all-MiniLM-L6-v2",
+        *,
+        pooling: str | None = None,
+        max_length: int | None = None,
+        normalize: bool = False,
+        batch_size: int = 64,
+        device: str = "auto",
+        precision: str = "auto",
+        num_workers: int = 0,
+    ) -> None:
+        vars(self).update({k: v for k, v in locals().items() if k != "self"})

@@ -1,0 +1,133 @@
+"""Fine-tuning estimators on images: :class:`PretrainedImageClassifier`, :class:`PretrainedImageRegressor`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
+from ._docs import ATTRS_DOC, params_doc
+from ._modalities import IMAGE_CONSTRAINTS, ImageInputMixin
+from ._tasks import CLASS_WEIGHT_CONSTRAINT, ZooClassifierMixin, ZooRegressorMixin
+
+
+class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimatorMixin):
+    __doc__ = (
+        """Fine-tune a pretrained image checkpoint as a classifier.
+
+    Accepts images as a uint8 or float array (N, H, W, C), (N, C, H, W) or (N, H, W), a list of file
+    paths (decoded lazily, batch by batch), or PIL images. ``y`` may be labels of any type, or a
+    2-D 0/1 indicator matrix for multi-label classification.
+    """
+        + params_doc("efficientnet_lite0", "image")
+        + """    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in scikit-learn.
+"""
+        + ATTRS_DOC
+        + """    preprocess_ : torchvision transform
+        The preprocessing applied to every image at prediction time.
+    classes_ : ndarray
+        The class labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_zoo import PretrainedImageClassifier
+    >>> digits = load_digits()
+    >>> X = (digits.images[:60] * 16).astype(np.uint8)
+    >>> clf = PretrainedImageClassifier("efficientnet_lite0", image_size=64, max_epochs=2, random_state=0)
+    >>> clf.fit(X, digits.target[:60]).predict(X[:3]).shape
+    (3,)
+    """
+    )
+
+    _parameter_constraints = {**COMMON_CONSTRAINTS, **IMAGE_CONSTRAINTS, **CLASS_WEIGHT_CONSTRAINT}
+
+    def __init__(
+        self,
+        checkpoint: Any = "efficientnet_lite0",
+        *,
+        freeze_depth: Any = "all",
+        head_size: Any = (),
+        head_dropout: float = 0.0,
+        lr: float = 1e-3,
+        backbone_lr_scale: float = 0.1,
+        max_epochs: int = 10,
+        batch_size: int = 32,
+        weight_decay: float = 0.01,
+        warmup_fraction: float = 0.1,
+        schedule: str = "cosine",
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 5,
+        class_weight: Any = None,
+        image_size: int | None = None,
+        augment: Any = False,
+        pretrained: bool = True,
+        cache: bool = True,
+        device: str = "auto",
+        precision: str = "auto",
+        grad_accumulation_steps: int = 1,
+        num_workers: int = 0,
+        random_state: Any = None,
+        verbose: int = 0,
+        net_params: dict | None = None,
+    ) -> None:
+        vars(self).update({k: v for k, v in locals().items() if k != "self"})
+
+
+class PretrainedImageRegressor(ImageInputMixin, ZooRegressorMixin, ZooEstimatorMixin):
+    __doc__ = (
+        """Fine-tune a pretrained image checkpoint as a regressor (one or several outputs).
+
+    Accepts the same images as :class:`PretrainedImageClassifier`. The target is standardized for
+    training and predictions come back in its original units.
+    """
+        + params_doc("efficientnet_lite0", "image")
+        + ATTRS_DOC
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_zoo import PretrainedImageRegressor
+    >>> digits = load_digits()
+    >>> X = (digits.images[:40] * 16).astype(np.uint8)
+    >>> reg = PretrainedImageRegressor(image_size=64, max_epochs=2, random_state=0)
+    >>> reg.fit(X, digits.target[:40].astype(float)).predict(X[:2]).shape
+    (2,)
+    """
+    )
+
+    _parameter_constraints = {**COMMON_CONSTRAINTS, **IMAGE_CONSTRAINTS}
+
+    def __init__(
+        self,
+        checkpoint: Any = "efficientnet_lite0",
+        *,
+        freeze_depth: Any = "all",
+        head_size: Any = (),
+        head_dropout: float = 0.0,
+        lr: float = 1e-3,
+        backbone_lr_scale: float = 0.1,
+        max_epochs: int = 10,
+        batch_size: int = 32,
+        weight_decay: float = 0.01,
+        warmup_fraction: float = 0.1,
+        schedule: str = "cosine",
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 5,
+        image_size: int | None = None,
+        augment: Any = False,
+        pretrained: bool = True,
+        cache: bool = True,
+        device: str = "auto",
+        precision: str = "auto",
+        grad_accumulation_steps: int = 1,
+        num_workers: int = 0,
+        random_state: Any = None,
+        verbose: int = 0,
+        net_params: dict | None = None,
+    ) -> None:
+        vars(self).update({k: v for k, v in locals().items() if k != "self"})

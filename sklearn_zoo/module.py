@@ -1,0 +1,49 @@
+"""The trained network: a backbone, an MLP head of ``head_size``, and raw outputs (logits or values)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from .backbones import Backbone
+
+
+def make_head(
+    in_features: int, head_size: Sequence[int], n_outputs: int, dropout: float
+) -> nn.Sequential:
+    """``()`` is a linear head; ``(256,)`` one hidden layer of 256 (GELU, dropout); and so on."""
+    layers: list[nn.Module] = []
+    width = in_features
+    for hidden in head_size:
+        layers += [nn.Linear(width, hidden), nn.GELU()]
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+        width = hidden
+    if dropout and not head_size:
+        layers.append(nn.Dropout(dropout))
+    layers.append(nn.Linear(width, n_outputs))
+    return nn.Sequential(*layers)
+
+
+class ZooModule(nn.Module):
+    """Backbone + head. A batch is a dict: ``pixel_values`` (images), tokenizer outputs (text), or
+    ``prefix``, the cached output of the first ``split`` (frozen) blocks."""
+
+    def __init__(self, backbone: Backbone, head: nn.Module, split: int = 0) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.head = head
+        self.split = split
+
+    def features(
+        self, prefix: torch.Tensor | None = None, pixel_values: torch.Tensor | None = None, **text
+    ) -> torch.Tensor:
+        if prefix is not None:
+            return self.backbone.forward_suffix(prefix, self.split)
+        x = pixel_values if pixel_values is not None else text
+        return self.backbone.forward_features(x)
+
+    def forward(self, **batch: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(**batch))

@@ -1,0 +1,188 @@
+"""The skorch configuration: AdamW with a lower backbone learning rate, warm-up + cosine schedule,
+early stopping with restore-best, mixed precision, gradient accumulation, sample weights."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
+from skorch.dataset import unpack_data
+from skorch.helper import predefined_split
+
+from .inputs import identity_collate
+
+
+class WarmupCosine:
+    """Learning-rate factor: linear warm-up over ``warmup`` steps, then cosine decay to 0 (picklable)."""
+
+    def __init__(self, total: int, warmup: int, cosine: bool = True) -> None:
+        self.total = max(int(total), 1)
+        self.warmup = max(int(warmup), 0)
+        self.cosine = cosine
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup:
+            return (step + 1) / (self.warmup + 1)
+        if not self.cosine:
+            return 1.0
+        progress = min((step - self.warmup) / max(self.total - self.warmup, 1), 1.0)
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+class ZooNet(NeuralNet):
+    """skorch's NeuralNet plus autocast, gradient accumulation, per-sample weights and a NaN guard.
+
+    The criterion is built with ``reduction="none"``; the batch target is a dict with ``"y"`` and,
+    when sample weights are given, ``"w"``.
+    """
+
+    def __init__(
+        self,
+        *args,
+        autocast_dtype: torch.dtype | None = None,
+        grad_accumulation_steps: int = 1,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.autocast_dtype = autocast_dtype
+        self.grad_accumulation_steps = grad_accumulation_steps
+
+    def infer(self, x: Any, **fit_params: Any) -> torch.Tensor:
+        if self.autocast_dtype is None:
+            return super().infer(x, **fit_params)
+        device_type = torch.device(self.device).type
+        with torch.autocast(device_type=device_type, dtype=self.autocast_dtype):
+            return super().infer(x, **fit_params).float()
+
+    def get_loss(
+        self, y_pred: torch.Tensor, y_true: Any, X: Any = None, training: bool = False
+    ) -> torch.Tensor:
+        target, weight = (
+            (y_true["y"], y_true.get("w")) if isinstance(y_true, dict) else (y_true, None)
+        )
+        target = target.to(y_pred.device)
+        losses = self.criterion_(y_pred, target)
+        if losses.dim() > 1:  # multi-label / multi-output: mean over outputs
+            losses = losses.mean(dim=tuple(range(1, losses.dim())))
+        if weight is None:
+            return losses.mean()
+        weight = weight.to(losses.device, losses.dtype)
+        return (losses * weight).sum() / weight.sum().clamp(min=1e-12)
+
+    def train_step_single(self, batch: Any, **fit_params: Any) -> dict[str, Any]:
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"the training loss became {loss.item()}")
+        (loss / self.grad_accumulation_steps).backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def train_step(self, batch: Any, **fit_params: Any) -> dict[str, Any]:
+        step = self.train_step_single(batch, **fit_params)
+        self._micro_steps = getattr(self, "_micro_steps", 0) + 1
+        if self._micro_steps % self.grad_accumulation_steps == 0:
+            self._optimizer_step(batch)
+        return step
+
+    def _optimizer_step(self, batch: Any = None) -> None:
+        self.notify(
+            "on_grad_computed", named_parameters=list(self.get_all_learnable_params()), batch=batch
+        )
+        self.optimizer_.step()
+        self.optimizer_.zero_grad(set_to_none=True)
+
+    def on_epoch_end(self, net: NeuralNet, **kwargs: Any) -> None:
+        super().on_epoch_end(net, **kwargs)
+        if getattr(self, "_micro_steps", 0) % self.grad_accumulation_steps:
+            self._optimizer_step()  # flush the gradients of an incomplete accumulation
+            self._micro_steps = 0
+
+
+def build_net(
+    module: torch.nn.Module,
+    criterion: torch.nn.Module,
+    *,
+    lr: float,
+    backbone_lr_scale: float,
+    weight_decay: float,
+    max_epochs: int,
+    batch_size: int,
+    steps_per_epoch: int,
+    warmup_fraction: float,
+    schedule: str,
+    valid_dataset: Any,
+    n_iter_no_change: int,
+    device: str,
+    autocast_dtype: torch.dtype | None,
+    grad_accumulation_steps: int,
+    num_workers: int,
+    verbose: int,
+    extra: dict[str, Any] | None = None,
+) -> ZooNet:
+    """A ready-to-``fit`` :class:`ZooNet` (``extra`` is the user's escape hatch of skorch params)."""
+    total = max_epochs * steps_per_epoch
+    callbacks: list[tuple[str, Any]] = [
+        (
+            "lr_schedule",
+            LRScheduler(
+                policy=torch.optim.lr_scheduler.LambdaLR,
+                lr_lambda=WarmupCosine(
+                    total, int(warmup_fraction * total), cosine=schedule == "cosine"
+                ),
+                step_every="batch",
+            ),
+        )
+    ]
+    if valid_dataset is not None:
+        callbacks.append(
+            (
+                "early_stopping",
+                EarlyStopping(
+                    monitor="valid_loss",
+                    patience=n_iter_no_change,
+                    load_best=True,
+                    sink=_sink(verbose),
+                ),
+            )
+        )
+    if verbose:
+        callbacks.append(("progress", ProgressBar()))
+    loader = {"collate_fn": identity_collate, "num_workers": num_workers}
+    if num_workers:
+        loader["persistent_workers"] = False
+    if device.startswith("cuda"):
+        loader["pin_memory"] = True
+    params: dict[str, Any] = {
+        "module": module,
+        "criterion": criterion,
+        "optimizer": torch.optim.AdamW,
+        "lr": lr,
+        "optimizer__weight_decay": weight_decay,
+        "optimizer__param_groups": [("backbone.*", {"lr": lr * backbone_lr_scale})],
+        "max_epochs": max_epochs,
+        "batch_size": batch_size,
+        "train_split": predefined_split(valid_dataset) if valid_dataset is not None else None,
+        "callbacks": callbacks,
+        "device": device,
+        "verbose": verbose,
+        "autocast_dtype": autocast_dtype,
+        "grad_accumulation_steps": grad_accumulation_steps,
+        **{f"iterator_train__{k}": v for k, v in loader.items()},
+        **{f"iterator_valid__{k}": v for k, v in loader.items()},
+        "iterator_train__shuffle": True,
+    }
+    params.update(extra or {})
+    return ZooNet(**params)
+
+
+def _sink(verbose: int):
+    return print if verbose else _quiet
+
+
+def _quiet(*args: Any, **kwargs: Any) -> None:
+    """A picklable no-op sink for callbacks' messages."""
