@@ -35,7 +35,8 @@ class TimmBackbone(Backbone):
         if model.get_classifier() is not None and getattr(model, "num_classes", 0):
             model.reset_classifier(0)
         self.model = model
-        self.num_features = int(model.num_features)
+        # models with a pre-logits projection (MobileNetV3 conv_head) pool to head_hidden_size
+        self.num_features = int(getattr(model, "head_hidden_size", None) or model.num_features)
         self._groups = self._make_groups()
         plan = _SPLIT_PLANS.get(type(model).__name__)
         self.supports_split = plan is not None and len(plan(model)) == len(self._groups)
