@@ -1,21 +1,226 @@
-"""The frozen-prefix cache: activations of the frozen, deterministic first blocks, computed once per
-``fit`` and reused by every epoch."""
+"""The frozen-prefix cache: activations of the frozen, deterministic first blocks of a backbone.
+
+Rows are stored per sample, keyed by the model (checkpoint, weights, freeze boundary, preprocessing)
+and a fingerprint of the sample, so any subset reuses them: every epoch of a fit, every fold and
+candidate of a grid search, a repeated ``fit``, ``rank_checkpoints``. A bounded in-memory LRU sits in
+front of a bounded on-disk store (safetensors shards, checksummed) that worker processes share.
+Location: ``SKLEARN_ZOO_CACHE``; sizes: ``SKLEARN_ZOO_CACHE_MEMORY`` / ``SKLEARN_ZOO_CACHE_SIZE`` (bytes).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
+import threading
+import uuid
+import warnings
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
 
+from ._config import cache_dir
 from .backbones import Backbone
 from .inputs import TensorDataset
 
-# the most memory the cached activations of one fit may take; beyond it training runs uncached
-MAX_BYTES = 4 * 2**30
+# beyond this, one fit's cached activations are not worth their memory: training runs uncached
+MAX_FIT_BYTES = 4 * 2**30
+_DEFAULT_MEMORY = 1 * 2**30
+_DEFAULT_DISK = 2 * 2**30
+
+
+def _env_bytes(name: str, default: int) -> int:
+    try:
+        return int(float(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short stable hash of JSON-able parts (model keys)."""
+    blob = json.dumps(parts, sort_keys=True, default=str).encode()
+    return hashlib.blake2b(blob, digest_size=16).hexdigest()
+
+
+class FeatureStore:
+    """Per-sample activation rows: memory LRU (bounded) + on-disk shards (bounded, checksummed)."""
+
+    def __init__(self, directory: Path | None, memory_bytes: int, disk_bytes: int) -> None:
+        self.directory = Path(directory) if directory is not None else None
+        self.memory_bytes = int(memory_bytes)
+        self.disk_bytes = int(disk_bytes)
+        self._memory: OrderedDict[tuple[str, str], torch.Tensor] = OrderedDict()
+        self._used = 0
+        self._lock = threading.Lock()
+        self.stats = {"hits": 0, "computed": 0, "corrupt": 0}
+
+    # -- memory ----------------------------------------------------------------------------
+    def _remember(self, key: tuple[str, str], row: torch.Tensor) -> None:
+        size = row.numel() * row.element_size()
+        if size > self.memory_bytes:
+            return
+        with self._lock:
+            old = self._memory.pop(key, None)
+            if old is not None:
+                self._used -= old.numel() * old.element_size()
+            self._memory[key] = row
+            self._used += size
+            while self._used > self.memory_bytes and self._memory:
+                _, dropped = self._memory.popitem(last=False)
+                self._used -= dropped.numel() * dropped.element_size()
+
+    @property
+    def memory_used(self) -> int:
+        return self._used
+
+    # -- disk ------------------------------------------------------------------------------
+    def _model_dir(self, model_key: str) -> Path | None:
+        return None if self.directory is None else self.directory / model_key
+
+    def _disk_lookup(self, model_key: str, wanted: set[str]) -> dict[str, torch.Tensor]:
+        folder = self._model_dir(model_key)
+        if folder is None or not folder.is_dir() or not wanted:
+            return {}
+        from safetensors import safe_open
+
+        found: dict[str, torch.Tensor] = {}
+        for shard in sorted(folder.glob("*.safetensors")):
+            try:
+                with safe_open(str(shard), framework="pt") as f:
+                    meta = f.metadata() or {}
+                    keys = json.loads(meta.get("keys", "[]"))
+                    if not wanted.intersection(keys):
+                        continue
+                    rows = f.get_tensor("rows")
+                if hashlib.sha256(rows.numpy().tobytes()).hexdigest() != meta.get("sha256"):
+                    raise ValueError("checksum mismatch")
+            except Exception:  # a corrupt or half-written shard: drop it, the rows are recomputed
+                self.stats["corrupt"] += 1
+                shard.unlink(missing_ok=True)
+                continue
+            for i, key in enumerate(keys):
+                if key in wanted and key not in found:
+                    found[key] = rows[i]
+        return found
+
+    def _disk_store(self, model_key: str, keys: Sequence[str], rows: torch.Tensor) -> None:
+        folder = self._model_dir(model_key)
+        if folder is None:
+            return
+        from safetensors.torch import save_file
+
+        rows = rows.contiguous()
+        meta = {
+            "keys": json.dumps(list(keys)),
+            "sha256": hashlib.sha256(rows.numpy().tobytes()).hexdigest(),
+        }
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{uuid.uuid4().hex}.tmp"
+            save_file({"rows": rows}, str(tmp), metadata=meta)
+            os.replace(tmp, folder / f"{uuid.uuid4().hex}.safetensors")
+            self._evict_disk()
+        except OSError as exc:  # read-only location, full disk: carry on without the disk cache
+            warnings.warn(
+                f"The feature cache at {self.directory} cannot be written ({exc}); continuing with the "
+                "in-memory cache only. Set SKLEARN_ZOO_CACHE to a writable folder to share it.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            self.directory = None
+
+    def _evict_disk(self) -> None:
+        shards = sorted(self.directory.glob("*/*.safetensors"), key=lambda p: p.stat().st_mtime)
+        total = sum(p.stat().st_size for p in shards)
+        while shards and total > self.disk_bytes:
+            oldest = shards.pop(0)
+            total -= oldest.stat().st_size
+            oldest.unlink(missing_ok=True)
+
+    # -- API -------------------------------------------------------------------------------
+    def get_many(self, model_key: str, sample_keys: Sequence[str]) -> dict[int, torch.Tensor]:
+        """Rows already known, by position in ``sample_keys``."""
+        out: dict[int, torch.Tensor] = {}
+        missing: dict[str, list[int]] = {}
+        for i, key in enumerate(sample_keys):
+            row = self._memory.get((model_key, key))
+            if row is not None:
+                out[i] = row
+            else:
+                missing.setdefault(key, []).append(i)
+        for key, row in self._disk_lookup(model_key, set(missing)).items():
+            self._remember((model_key, key), row)
+            for i in missing[key]:
+                out[i] = row
+        self.stats["hits"] += len(out)
+        return out
+
+    def put_many(self, model_key: str, sample_keys: Sequence[str], rows: torch.Tensor) -> None:
+        self.stats["computed"] += len(sample_keys)
+        for key, row in zip(sample_keys, rows):
+            self._remember((model_key, key), row.clone())
+        self._disk_store(model_key, sample_keys, rows)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._memory.clear()
+            self._used = 0
+        if self.directory is not None and self.directory.is_dir():
+            for shard in self.directory.glob("*/*.safetensors"):
+                shard.unlink(missing_ok=True)
+
+
+def prefix_key(
+    spec: Any, *, pretrained: bool, seed: int | None, k: int, pooling: dict, inputs: str
+) -> str | None:
+    """What makes prefix activations reusable: the weights, the boundary, the preprocessing.
+
+    Random weights (``pretrained=False``) are only reproducible with a seed; without one, None.
+    """
+    if not pretrained and seed is None:
+        return None
+    weights: Any = None
+    if os.path.exists(spec.identifier):  # local files: their content may change under the same name
+        stat = os.stat(spec.identifier)
+        weights = (os.path.abspath(spec.identifier), stat.st_size, stat.st_mtime_ns)
+    options = {k: v for k, v in spec.options.items() if not callable(v)}
+    return fingerprint(
+        spec.source,
+        spec.identifier,
+        options,
+        weights,
+        pretrained,
+        None if pretrained else seed,
+        k,
+        pooling,
+        inputs,
+        torch.__version__,
+    )
+
+
+_STORES: dict[tuple, FeatureStore] = {}
+
+
+def default_store() -> FeatureStore:
+    """The process's store for the current ``SKLEARN_ZOO_CACHE*`` settings."""
+    directory = cache_dir() / "features"
+    config = (
+        str(directory),
+        _env_bytes("SKLEARN_ZOO_CACHE_MEMORY", _DEFAULT_MEMORY),
+        _env_bytes("SKLEARN_ZOO_CACHE_SIZE", _DEFAULT_DISK),
+    )
+    if config not in _STORES:
+        _STORES[config] = FeatureStore(directory, config[1], config[2])
+    return _STORES[config]
 
 
 class FrozenFeatureCache:
-    """Runs ``backbone``'s first ``k`` blocks (eval mode, inference mode) over a dataset once."""
+    """Runs ``backbone``'s first ``k`` blocks (eval mode, inference mode) over the samples it has
+    not seen before; ``model_key=None`` keeps the rows for this fit only."""
 
     def __init__(
         self,
@@ -24,33 +229,61 @@ class FrozenFeatureCache:
         *,
         device: str,
         batch_size: int,
-        max_bytes: int = MAX_BYTES,
-    ):
+        model_key: str | None = None,
+        store: FeatureStore | None = None,
+        autocast_dtype: torch.dtype | None = None,
+        max_bytes: int | None = MAX_FIT_BYTES,
+    ) -> None:
         self.backbone = backbone
         self.k = k
         self.device = device
         self.batch_size = max(int(batch_size), 1)
+        self.model_key = model_key
+        self.store = store if model_key is not None else None
+        self.autocast_dtype = autocast_dtype
         self.max_bytes = max_bytes
-        self.n_batches_run = 0
 
-    def wrap(self, dataset: Any) -> TensorDataset | None:
-        """A dataset of cached prefix outputs with the same targets, or None if it would not fit."""
-        n = len(dataset)
+    def _compute(self, dataset: Any, indices: list[int]) -> torch.Tensor | None:
         chunks: list[torch.Tensor] = []
         was_training = self.backbone.training
-        self.backbone.to(self.device)
-        self.backbone.eval()
+        self.backbone.to(self.device).eval()
+        autocast = (
+            torch.autocast(torch.device(self.device).type, dtype=self.autocast_dtype)
+            if self.autocast_dtype is not None
+            else contextlib.nullcontext()
+        )
         try:
-            with torch.inference_mode():
-                for start in range(0, n, self.batch_size):
-                    X, _ = dataset.__getitems__(list(range(start, min(start + self.batch_size, n))))
+            with torch.inference_mode(), autocast:
+                for start in range(0, len(indices), self.batch_size):
+                    X, _ = dataset.__getitems__(indices[start : start + self.batch_size])
                     X = {k: v.to(self.device) for k, v in X.items()}
-                    inputs = X.get("pixel_values", X)
-                    out = self.backbone.forward_prefix(inputs, self.k).float().cpu()
-                    if not chunks and out[0].numel() * out.element_size() * n > self.max_bytes:
+                    out = (
+                        self.backbone.forward_prefix(X.get("pixel_values", X), self.k).float().cpu()
+                    )
+                    too_big = (
+                        self.max_bytes is not None
+                        and out[0].numel() * out.element_size() * len(dataset) > self.max_bytes
+                    )
+                    if not chunks and too_big:
                         return None
                     chunks.append(out)
-                    self.n_batches_run += 1
         finally:
             self.backbone.train(was_training)
-        return TensorDataset(torch.cat(chunks), y=dataset.y)
+        return torch.cat(chunks)
+
+    def wrap(self, dataset: Any) -> TensorDataset | None:
+        """A dataset of prefix outputs with the same targets, or None if it would not fit in memory."""
+        n = len(dataset)
+        if self.store is None:
+            rows = self._compute(dataset, list(range(n)))
+            return None if rows is None else TensorDataset(rows, y=dataset.y)
+        keys = dataset.sample_keys()
+        known = self.store.get_many(self.model_key, keys)
+        todo = [i for i in range(n) if i not in known]
+        if todo:
+            computed = self._compute(dataset, todo)
+            if computed is None:
+                return None
+            self.store.put_many(self.model_key, [keys[i] for i in todo], computed)
+            known.update(zip(todo, computed))
+        return TensorDataset(torch.stack([known[i] for i in range(n)]), y=dataset.y)

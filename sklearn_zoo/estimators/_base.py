@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from .._config import resolve_device
-from ..cache import FrozenFeatureCache
+from ..cache import FrozenFeatureCache, default_store, prefix_key
 from ..inference import run_batches
 from ..loading import load_backbone
 from ..module import ZooModule, make_head
@@ -134,11 +134,27 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             else None
             for idx in (train_idx, valid_idx)
         )
+        key = None
         cacheable = self.cache and k > 0 and backbone.can_split_at(k) and not self._augments()
         if cacheable:
-            cache = FrozenFeatureCache(backbone, k, device=device, batch_size=self.batch_size)
+            key = prefix_key(
+                spec,
+                pretrained=self.pretrained,
+                seed=seed,
+                k=k,
+                pooling=self._pooling_kwargs(),
+                inputs=self._prep_signature(prep),
+            )
+            cache = FrozenFeatureCache(
+                backbone,
+                k,
+                device=device,
+                batch_size=self.batch_size,
+                model_key=key,
+                store=default_store(),
+            )
             train_ds = cache.wrap(train_ds) or train_ds
-            valid_ds = cache.wrap(valid_ds) if valid_ds is not None else None
+            valid_ds = (cache.wrap(valid_ds) or valid_ds) if valid_ds is not None else None
         steps = math.ceil(len(train_ds) / self.batch_size)
         net = build_net(
             module,
@@ -174,6 +190,7 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             "net_": net,
             "spec_": spec,
             "history_": history,
+            "prefix_key_": key,
             "n_blocks_": backbone.num_blocks,
             "n_frozen_blocks_": k,
             "n_trainable_params_": backbone.trainable_parameters()
@@ -256,6 +273,16 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         dataset, order = self._dataset_for(X)
         module = self.net_.module_
         module.eval()
+        if self.prefix_key_ is not None:  # the frozen prefix of these samples may be cached already
+            cache = FrozenFeatureCache(
+                module.backbone,
+                module.split,
+                device=self.net_.device,
+                batch_size=self.batch_size,
+                model_key=self.prefix_key_,
+                store=default_store(),
+            )
+            dataset = cache.wrap(dataset) or dataset
         return run_batches(
             dataset,
             lambda batch: fn(module, batch),

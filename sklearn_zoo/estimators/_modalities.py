@@ -44,6 +44,9 @@ class ImageInputMixin:
     def _fitted_prep(self) -> dict[str, Any]:
         return {"eval": self.preprocess_}
 
+    def _prep_signature(self, prep: dict[str, Any]) -> str:
+        return repr(prep["eval"])
+
     def _make_dataset(self, inputs, prep: dict[str, Any], y: Any, idx: np.ndarray, training: bool):
         transform: Callable = prep["train"] if training else prep["eval"]
         return ImageDataset(inputs.subset(idx), transform, y)
@@ -82,6 +85,10 @@ class TextInputMixin:
 
     def _fitted_prep(self) -> dict[str, Any]:
         return {"tokenizer": self.tokenizer_, "max_length": self.max_length_}
+
+    def _prep_signature(self, prep: dict[str, Any]) -> str:
+        tokenizer = prep["tokenizer"]
+        return f"{type(tokenizer).__name__}|{tokenizer.name_or_path}|{len(tokenizer)}|{prep['max_length']}"
 
     def _make_dataset(
         self, inputs: list[str], prep: dict[str, Any], y: Any, idx: np.ndarray, training: bool

@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._config import resolve_device
-from ..inference import run_batches
+from ..cache import FrozenFeatureCache, default_store, prefix_key
 from ..loading import load_backbone
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._base import autocast_dtype
@@ -25,6 +25,7 @@ _CONSTRAINTS = {
     "device": [str],
     "precision": [StrOptions({"auto", "fp32", "bf16"})],
     "num_workers": [Interval(Integral, 0, None, closed="left")],
+    "cache": ["boolean"],
 }
 
 
@@ -61,22 +62,32 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         inputs = self._check_inputs(X)
         order = self._inference_order(inputs)
         idx = np.arange(len(inputs)) if order is None else order
-        dataset = self._make_dataset(inputs, self._fitted_prep(), None, idx, training=False)
-        backbone = self.backbone_
-
-        def embed(batch: dict[str, torch.Tensor]) -> torch.Tensor:
-            x = batch.get("pixel_values", batch)
-            return backbone.forward_features(x)
-
-        out = run_batches(
-            dataset,
-            embed,
+        prep = self._fitted_prep()
+        dataset = self._make_dataset(inputs, prep, None, idx, training=False)
+        k = self.backbone_.num_blocks
+        key = None
+        if self.cache:
+            key = prefix_key(
+                self.spec_,
+                pretrained=True,
+                seed=None,
+                k=k,
+                pooling=self._pooling_kwargs(),
+                inputs=self._prep_signature(prep),
+            )
+        cache = FrozenFeatureCache(
+            self.backbone_,
+            k,
             device=self.device_,
             batch_size=self.batch_size,
+            model_key=key,
+            store=default_store(),
             autocast_dtype=self.autocast_dtype_,
-            num_workers=self.num_workers,
-            order=order,
+            max_bytes=None,
         )
+        out = cache.wrap(dataset).prefix.numpy()
+        if order is not None:  # back to the caller's order
+            out = out[np.argsort(order)]
         if self.normalize:
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out
@@ -112,6 +123,9 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
     device : str, default="auto"
     precision : {"auto", "fp32", "bf16"}, default="auto"
     num_workers : int, default=0
+    cache : bool, default=True
+        Keep embeddings in the feature cache (memory + disk), so embedding the same samples again
+        (other folds, other pipelines, ``rank_checkpoints``) is free.
 
     Attributes
     ----------
@@ -141,6 +155,7 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
         device: str = "auto",
         precision: str = "auto",
         num_workers: int = 0,
+        cache: bool = True,
     ) -> None:
         vars(self).update({k: v for k, v in locals().items() if k != "self"})
 
@@ -163,6 +178,9 @@ class TextEmbedder(TextInputMixin, _EmbedderMixin):
     device : str, default="auto"
     precision : {"auto", "fp32", "bf16"}, default="auto"
     num_workers : int, default=0
+    cache : bool, default=True
+        Keep embeddings in the feature cache (memory + disk), so embedding the same samples again
+        (other folds, other pipelines, ``rank_checkpoints``) is free.
 
     Attributes
     ----------
@@ -192,5 +210,6 @@ class TextEmbedder(TextInputMixin, _EmbedderMixin):
         device: str = "auto",
         precision: str = "auto",
         num_workers: int = 0,
+        cache: bool = True,
     ) -> None:
         vars(self).update({k: v for k, v in locals().items() if k != "self"})

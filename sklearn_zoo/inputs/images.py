@@ -6,6 +6,7 @@ Arrays are preprocessed a batch at a time on tensors; paths and PIL images are d
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -74,12 +75,11 @@ class ImageSource:
             )
         return ImageSource(items=[self.items[i] for i in indices], kind=self.kind)
 
-    def fingerprint(self) -> str:
-        import joblib
-
+    def sample_keys(self) -> list[str]:
+        """A content fingerprint per image (file paths: path, size and modification time)."""
         if self.tensor is not None:
-            return joblib.hash(self.tensor.numpy())
-        return joblib.hash([_item_key(x) for x in self.items])
+            return [_digest(img.numpy().tobytes()) for img in self.tensor]
+        return [_digest(_item_bytes(x)) for x in self.items]
 
     def load(self, indices: Sequence[int]) -> list[torch.Tensor] | torch.Tensor:
         """Images ``indices`` as a uint8 NCHW tensor (arrays) or a list of uint8 CHW tensors."""
@@ -88,17 +88,20 @@ class ImageSource:
         return [_decode(self.items[i], i) for i in indices]
 
 
-def _item_key(item: Any) -> Any:
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _item_bytes(item: Any) -> bytes:
     if isinstance(item, str | os.PathLike):
-        path = os.fspath(item)
+        path = os.path.abspath(os.fspath(item))
         try:
             stat = os.stat(path)
-            return (path, stat.st_size, stat.st_mtime_ns)
+            return f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode()
         except OSError:
-            return path
-    if isinstance(item, np.ndarray):
-        return item
-    return np.asarray(item)
+            return path.encode()
+    a = np.asarray(item)
+    return str(a.shape).encode() + str(a.dtype).encode() + a.tobytes()
 
 
 def _to_uint8(a: np.ndarray, what: str) -> np.ndarray:
@@ -268,6 +271,9 @@ class ImageDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, i: int):
         return self.__getitems__([i])
+
+    def sample_keys(self) -> list[str]:
+        return self.source.sample_keys()
 
     def __getitems__(self, indices: Sequence[int]):
         images = self.source.load(indices)

@@ -3,6 +3,7 @@ with the checkpoint's own tokenizer and padded to the longest text of the batch.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -68,6 +69,5 @@ class TextDataset(torch.utils.data.Dataset):
         )
         return dict(batch), select(self.y, indices)
 
-    def length_order(self) -> np.ndarray:
-        """Indices from the longest text to the shortest (batches of similar lengths pad less)."""
-        return np.argsort([-len(t) for t in self.texts], kind="stable")
+    def sample_keys(self) -> list[str]:
+        return [hashlib.blake2b(t.encode("utf-8"), digest_size=16).hexdigest() for t in self.texts]

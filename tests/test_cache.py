@@ -1,0 +1,107 @@
+"""The frozen-feature cache: reuse across fits, identical results, bounds, corruption, fallbacks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_zoo import ImageEmbedder, PretrainedImageClassifier
+from sklearn_zoo.cache import FeatureStore, default_store
+
+
+@pytest.fixture
+def fresh_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("SKLEARN_ZOO_CACHE", str(tmp_path / "cache"))
+    store = default_store()
+    store.clear()
+    return store
+
+
+def test_store_round_trip_and_memory_bound(tmp_path):
+    store = FeatureStore(tmp_path, memory_bytes=4 * 4 * 10, disk_bytes=10**9)
+    rows = torch.arange(40, dtype=torch.float32).reshape(10, 4)
+    store.put_many("m", [f"s{i}" for i in range(10)], rows)
+    assert store.memory_used <= 4 * 4 * 10
+    got = store.get_many("m", ["s3", "nope", "s9"])
+    assert set(got) == {0, 2}
+    torch.testing.assert_close(got[0], rows[3])
+    store.put_many(
+        "m", [f"t{i}" for i in range(10)], rows + 100
+    )  # evicts the first rows from memory
+    assert store.memory_used <= 4 * 4 * 10
+    fresh = FeatureStore(
+        tmp_path, memory_bytes=10**6, disk_bytes=10**9
+    )  # another process: disk only
+    torch.testing.assert_close(fresh.get_many("m", ["s3"])[0], rows[3])
+
+
+def test_disk_is_bounded_and_corrupt_shards_are_dropped(tmp_path):
+    store = FeatureStore(tmp_path, memory_bytes=0, disk_bytes=3000)
+    for j in range(5):
+        store.put_many("m", [f"{j}-{i}" for i in range(10)], torch.randn(10, 16))  # ~700 B a shard
+    total = sum(p.stat().st_size for p in tmp_path.glob("*/*.safetensors"))
+    assert total <= 3000
+    shard = next(tmp_path.glob("*/*.safetensors"))
+    data = bytearray(shard.read_bytes())
+    data[-5:] = b"xxxxx"  # flip bytes of the stored rows
+    shard.write_bytes(bytes(data))
+    FeatureStore(tmp_path, memory_bytes=0, disk_bytes=3000).get_many("m", ["4-0", "3-0", "2-0"])
+    assert not shard.exists()
+
+
+def test_unwritable_location_falls_back_with_a_warning(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    store = FeatureStore(blocker / "sub", memory_bytes=10**6, disk_bytes=10**6)
+    with pytest.warns(RuntimeWarning, match="cannot be written"):
+        store.put_many("m", ["a"], torch.ones(1, 3))
+    assert store.get_many("m", ["a"])  # the memory cache still works
+
+
+def test_grid_search_computes_each_sample_once(tiny_image_checkpoint, image_data, fresh_store):
+    X, y = image_data
+    est = PretrainedImageClassifier(
+        tiny_image_checkpoint, image_size=32, max_epochs=2, random_state=0
+    )
+    GridSearchCV(est, {"freeze_depth": ["all"], "head_size": [(), (8,)]}, cv=3).fit(X, y)
+    # 60 samples through the backbone once; every other fold and candidate reads the cache
+    assert fresh_store.stats["computed"] == len(X)
+    assert fresh_store.stats["hits"] > 3 * len(X)
+
+
+def test_results_identical_with_and_without_cross_fit_cache(
+    tiny_image_checkpoint, image_data, fresh_store
+):
+    X, y = image_data
+    est = PretrainedImageClassifier(
+        tiny_image_checkpoint, image_size=32, freeze_depth=-1, max_epochs=2, random_state=0
+    )
+    cold = clone(est).fit(X, y).predict_proba(X)
+    warm = clone(est).fit(X, y).predict_proba(X)  # every prefix row now comes from the cache
+    off = clone(est).set_params(cache=False).fit(X, y).predict_proba(X)
+    assert fresh_store.stats["hits"] >= len(X)
+    np.testing.assert_allclose(warm, cold, atol=1e-6)
+    np.testing.assert_allclose(off, cold, atol=1e-5)
+
+
+def test_embedder_shares_the_cache_and_respects_data_changes(
+    tiny_image_checkpoint, image_data, fresh_store
+):
+    X, _ = image_data
+    emb = ImageEmbedder(tiny_image_checkpoint, image_size=32).fit()
+    first = emb.transform(X)
+    computed = fresh_store.stats["computed"]
+    np.testing.assert_array_equal(emb.transform(X[::-1]), first[::-1])
+    assert fresh_store.stats["computed"] == computed  # nothing recomputed
+    changed = X.copy()
+    changed[0, 0, 0] ^= 255
+    emb.transform(changed)
+    assert fresh_store.stats["computed"] == computed + 1  # only the changed image
+    np.testing.assert_allclose(
+        ImageEmbedder(tiny_image_checkpoint, image_size=32, cache=False).fit().transform(X),
+        first,
+        atol=1e-5,
+    )
