@@ -22,6 +22,8 @@ _LAZY = {
     "PretrainedTextRegressor": "estimators",
     "ImageEmbedder": "estimators",
     "TextEmbedder": "estimators",
+    "rank_checkpoints": "selection",
+    "plot_learning_curves": "plotting",
 }
 
 

@@ -96,6 +96,20 @@ class ZooNet(NeuralNet):
         self.optimizer_.step()
         self.optimizer_.zero_grad(set_to_none=True)
 
+    def fit_loop(self, X: Any, y: Any = None, epochs: int | None = None, **fit_params: Any):
+        """skorch's loop; records in ``interrupted_`` whether a KeyboardInterrupt (Ctrl-C) cut it
+        short. skorch ends training on one and keeps the weights; early stopping raises one too,
+        and that one is not an interruption."""
+        self.interrupted_ = False
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            self.interrupted_ = not any(
+                isinstance(cb, EarlyStopping) and getattr(cb, "misses_", 0) >= cb.patience
+                for _, cb in getattr(self, "callbacks_", [])
+            )
+            raise
+
     def on_epoch_end(self, net: NeuralNet, **kwargs: Any) -> None:
         super().on_epoch_end(net, **kwargs)
         if getattr(self, "_micro_steps", 0) % self.grad_accumulation_steps:
@@ -176,7 +190,10 @@ def build_net(
         **{f"iterator_valid__{k}": v for k, v in loader.items()},
         "iterator_train__shuffle": True,
     }
-    params.update(extra or {})
+    extra = dict(extra or {})
+    if "callbacks" in extra:  # the user's callbacks run after the estimator's own
+        params["callbacks"] = [*callbacks, *list(extra.pop("callbacks") or [])]
+    params.update(extra)
     return ZooNet(**params)
 
 

@@ -81,7 +81,27 @@ def tmp_hf_cache(tmp_path, monkeypatch) -> Path:
 # -- tiny checkpoints ---------------------------------------------------------------------------
 
 # the vocabulary of the tiny tokenizers of the backbone/zoo/source tests
-TINY_WORDS = "the a cat dog sat on mat runs fast slow good bad film movie it was is very not".split()
+TINY_WORDS = [
+    "the",
+    "a",
+    "cat",
+    "dog",
+    "sat",
+    "on",
+    "mat",
+    "runs",
+    "fast",
+    "slow",
+    "good",
+    "bad",
+    "film",
+    "movie",
+    "it",
+    "was",
+    "is",
+    "very",
+    "not",
+]
 
 
 def write_tokenizer(folder: Path, cls_name: str = "BertTokenizerFast", max_length: int = 32) -> Any:
@@ -112,7 +132,11 @@ def _hf_text_model(kind: str, vocab_size: int):
     common = {"vocab_size": vocab_size, "max_position_embeddings": 40}
     if kind == "bert":
         cfg = BertConfig(
-            hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, **common
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=64,
+            **common,
         )
         return BertModel(cfg)
     if kind == "distilbert":
@@ -193,7 +217,13 @@ def tiny_torchvision_vit():
     from torchvision.models.vision_transformer import VisionTransformer
 
     return VisionTransformer(
-        image_size=32, patch_size=16, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64, num_classes=10
+        image_size=32,
+        patch_size=16,
+        num_layers=2,
+        num_heads=2,
+        hidden_dim=32,
+        mlp_dim=64,
+        num_classes=10,
     )
 
 
@@ -240,7 +270,9 @@ def _build_tiny(case: str, tmp_path: Path) -> Tiny:
         model = mobilenet_v3_small(num_classes=10)
         path = save_state_dict(model, tmp_path / "mobilenet.safetensors")
         blocks = len(model.features)
-        return Tiny(load_backbone(f"torchvision:mobilenet_v3_small@{path}"), _images(2, 32), blocks, 576)
+        return Tiny(
+            load_backbone(f"torchvision:mobilenet_v3_small@{path}"), _images(2, 32), blocks, 576
+        )
     if case in ("torchvision.convnext", "torchvision.vit"):
         from safetensors.torch import load_file
 
@@ -263,7 +295,9 @@ def _build_tiny(case: str, tmp_path: Path) -> Tiny:
         else:
             blocks = 1 + len(model.blocks)
         size = 160 if arch == "test_vit" else 64  # test_vit has a fixed input size
-        return Tiny(load_backbone(f"timm:{arch}@{path}"), _images(2, size), blocks, model.num_features)
+        return Tiny(
+            load_backbone(f"timm:{arch}@{path}"), _images(2, size), blocks, model.num_features
+        )
     if case.startswith("hf.text."):
         folder = save_hf_text(tmp_path / "text", case.rsplit(".", 1)[1])
         return Tiny(load_backbone(str(folder)), _text_inputs(folder, 2), 3, 32)

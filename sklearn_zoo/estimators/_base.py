@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from numbers import Integral, Real
 from typing import Any
 
@@ -49,7 +50,7 @@ COMMON_CONSTRAINTS: dict[str, list] = {
 }
 
 
-def check_head_size(head_size: Any) -> tuple[int, ...]:
+def check_head_size(head_size: Any, owner: str | None = None) -> tuple[int, ...]:
     """``()`` / ``0`` -> linear head; an int or a sequence of positive ints -> hidden widths."""
     if isinstance(head_size, Integral) and not isinstance(head_size, bool):
         head_size = () if head_size == 0 else (int(head_size),)
@@ -57,8 +58,9 @@ def check_head_size(head_size: Any) -> tuple[int, ...]:
         isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in head_size
     ):
         return tuple(int(h) for h in head_size)
+    of = f" of {owner}" if owner else ""
     raise ValueError(
-        "The 'head_size' parameter must be () or 0 for a linear head, or a tuple of positive ints "
+        f"The 'head_size' parameter{of} must be () or 0 for a linear head, or a tuple of positive ints "
         f"giving hidden layer widths, e.g. (256,) or (512, 128). Got {head_size!r} instead."
     )
 
@@ -98,13 +100,13 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
-        head_size = check_head_size(self.head_size)
+        head_size = check_head_size(self.head_size, type(self).__name__)
         inputs = self._check_inputs(X)
         target = self._encode_target(y, n_samples=len(inputs))
         weights = self._sample_weights(sample_weight, target, len(inputs))
         spec = get_checkpoint(self.checkpoint)
         self._check_modality(spec)
-        device = resolve_device(self.device)
+        device = resolve_device(self.device, type(self).__name__)
         seed = (
             None
             if self.random_state is None
@@ -121,7 +123,15 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
 
     def _fit_net(self, spec, inputs, target, weights, head_size, device, seed) -> dict[str, Any]:
         backbone = load_backbone(spec, pretrained=self.pretrained, **self._pooling_kwargs())
-        k = backbone.freeze(self.freeze_depth, spec.name)
+        try:
+            k = backbone.freeze(self.freeze_depth, spec.name)
+        except (TypeError, ValueError) as exc:  # name the estimator, as scikit-learn does
+            message = str(exc).replace(
+                "The 'freeze_depth' parameter",
+                f"The 'freeze_depth' parameter of {type(self).__name__}",
+                1,
+            )
+            raise type(exc)(message) from None
         prep = self._prepare_inputs(spec)
         head = make_head(backbone.num_features, head_size, target["n_outputs"], self.head_dropout)
         module = ZooModule(backbone, head, split=k)
@@ -155,35 +165,21 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             )
             train_ds = cache.wrap(train_ds) or train_ds
             valid_ds = (cache.wrap(valid_ds) or valid_ds) if valid_ds is not None else None
-        steps = math.ceil(len(train_ds) / self.batch_size)
-        net = build_net(
-            module,
-            self._criterion(target),
-            lr=self.lr,
-            backbone_lr_scale=self.backbone_lr_scale,
-            weight_decay=self.weight_decay,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            steps_per_epoch=steps,
-            warmup_fraction=self.warmup_fraction,
-            schedule=self.schedule,
-            valid_dataset=valid_ds,
-            n_iter_no_change=self.n_iter_no_change,
-            device=device,
-            autocast_dtype=autocast_dtype(self.precision, device),
-            grad_accumulation_steps=self.grad_accumulation_steps,
-            num_workers=self.num_workers,
-            verbose=self.verbose,
-            extra=self.net_params,
-        )
-        try:
-            net.fit(train_ds, None)
-        except FloatingPointError as exc:
-            raise ValueError(
-                f"Training diverged: {exc}. Lower the learning rate (lr={self.lr:g} now; try "
-                f"lr={self.lr / 10:g}) or use a larger batch_size."
-            ) from None
-        history = [{k: v for k, v in epoch.items() if k != "batches"} for epoch in net.history]
+        net = self._train(module, self._criterion(target), train_ds, valid_ds, device)
+        history = [  # an epoch cut short by Ctrl-C has no losses: it is left out
+            {k: v for k, v in epoch.items() if k != "batches"}
+            for epoch in net.history
+            if "train_loss" in epoch
+        ]
+        if getattr(net, "interrupted_", False):
+            best = "best weights (lowest validation loss)" if valid_ds is not None else "weights"
+            warnings.warn(
+                f"fit was interrupted (KeyboardInterrupt) after {len(history)} of {self.max_epochs} "
+                f"epochs. {type(self).__name__} is fitted with the {best} reached so far; call fit "
+                "again to train it fully.",
+                UserWarning,
+                stacklevel=3,
+            )
         net.trim_for_prediction()
         net.module = type(module)  # the instance lives on as net.module_: do not pickle it twice
         return {
@@ -199,6 +195,67 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             **target["fitted"],
             **prep.get("fitted", {}),
         }
+
+    def _train(self, module, criterion, train_ds, valid_ds, device: str):
+        """Build the skorch net and fit it. A GPU out-of-memory error halves ``batch_size`` and
+        starts again from the initial weights, down to 1 (with a warning each time)."""
+        # the weights that training changes (trainable parameters, buffers), for a fresh restart
+        initial = {
+            name: t.detach().to("cpu", copy=True)
+            for name, t in [*module.named_parameters(), *module.named_buffers()]
+            if t.requires_grad or not isinstance(t, torch.nn.Parameter)
+        }
+        batch_size = self.batch_size
+        while True:
+            net = build_net(
+                module,
+                criterion,
+                lr=self.lr,
+                backbone_lr_scale=self.backbone_lr_scale,
+                weight_decay=self.weight_decay,
+                max_epochs=self.max_epochs,
+                batch_size=batch_size,
+                steps_per_epoch=math.ceil(len(train_ds) / batch_size),
+                warmup_fraction=self.warmup_fraction,
+                schedule=self.schedule,
+                valid_dataset=valid_ds,
+                n_iter_no_change=self.n_iter_no_change,
+                device=device,
+                autocast_dtype=autocast_dtype(self.precision, device),
+                grad_accumulation_steps=self.grad_accumulation_steps,
+                num_workers=self.num_workers,
+                verbose=self.verbose,
+                extra=self.net_params,
+            )
+            try:
+                net.fit(train_ds, None)
+                return net
+            except FloatingPointError as exc:
+                raise ValueError(
+                    f"Training diverged: {exc}. Lower the learning rate (lr={self.lr:g} now; try "
+                    f"lr={self.lr / 10:g}) or use a larger batch_size."
+                ) from None
+            except torch.cuda.OutOfMemoryError:
+                del net
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+                if batch_size == 1:
+                    raise ValueError(
+                        f"Out of memory on {device!r} even with batch_size=1 (the 'batch_size' "
+                        f"parameter of {type(self).__name__} is {self.batch_size}). Freeze more of "
+                        "the backbone (freeze_depth), use a smaller image_size / max_length, "
+                        "precision='bf16', or device='cpu'."
+                    ) from None
+                smaller = max(batch_size // 2, 1)
+                warnings.warn(
+                    f"Out of memory on {device!r} with batch_size={batch_size}: retrying with "
+                    f"batch_size={smaller} from the initial weights. Pass batch_size={smaller} "
+                    f"(or less) to {type(self).__name__} to skip this.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+                module.load_state_dict(initial, strict=False)
+                batch_size = smaller
 
     def _split(self, n: int, stratify: Any, seed: int | None):
         idx = np.arange(n)
@@ -241,15 +298,13 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
 
     def _check_modality(self, spec: CheckpointSpec) -> None:
         if spec.modality != self._modality:
-            other = (
-                "PretrainedTextClassifier"
-                if spec.modality == "text"
-                else "PretrainedImageClassifier"
-            )
+            name = type(self).__name__
+            other = name.replace(self._modality.capitalize(), spec.modality.capitalize())
             raise ValueError(
-                f"Checkpoint {spec.name!r} is a {spec.modality} model, and {type(self).__name__} works on "
-                f"{self._modality}s. Choose a {self._modality} checkpoint (`sklearn-zoo list --modality "
-                f"{self._modality}`) or use {other}."
+                f"Checkpoint {spec.name!r} is {_article(spec.modality)} {spec.modality} model, and "
+                f"{name} works on {self._modality}s. Choose {_article(self._modality)} "
+                f"{self._modality} checkpoint (`sklearn-zoo list --modality {self._modality}`) or "
+                f"use {other}."
             )
 
     # -- inference -------------------------------------------------------------------------
@@ -288,7 +343,8 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             lambda batch: fn(module, batch),
             device=self.net_.device,
             batch_size=self.batch_size,
-            autocast_dtype=self.net_.autocast_dtype,
+            # from the device the net is on now: a net trained on a GPU and unpickled on a CPU runs fp32
+            autocast_dtype=autocast_dtype(self.precision, str(self.net_.device)),
             num_workers=self.num_workers,
             order=order,
         )
@@ -310,6 +366,38 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         tags.target_tags.required = True
         tags.target_tags.multi_output = True
         return tags
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(self, path: Any) -> Any:
+        """Write the fitted estimator to the directory ``path`` as JSON, safetensors and tokenizer
+        files: a format whose loading runs no code (unlike pickle). See :mod:`sklearn_zoo.persistence`.
+
+        Returns
+        -------
+        path : pathlib.Path
+        """
+        from ..persistence import save
+
+        return save(self, path)
+
+    @classmethod
+    def load(cls, path: Any, *, device: str | None = None) -> Any:
+        """Read an estimator written by :meth:`save`, without downloading anything.
+
+        Parameters
+        ----------
+        path : str or path-like
+        device : str, default=None
+            Where to put the network; ``None`` is the device it was fitted on, or the CPU when this
+            machine does not have it.
+        """
+        from ..persistence import load
+
+        return load(path, cls=cls, device=device)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _rows(y: dict[str, torch.Tensor], idx: np.ndarray | None):

@@ -44,7 +44,8 @@ PARAMS_DOC = """
     verbose : int, default=0
         ``1`` prints a per-epoch table and a progress bar.
     net_params : dict, default=None
-        Other skorch ``NeuralNet`` settings, e.g. ``{"callbacks": [...]}`` (escape hatch).
+        Other skorch ``NeuralNet`` settings, e.g. ``{"callbacks": [...]}`` (escape hatch; such
+        callbacks run after the estimator's own learning-rate schedule and early stopping).
 """
 
 ATTRS_DOC = """

@@ -31,6 +31,11 @@ def _as_target(y: Any, n_samples: int) -> np.ndarray:
     return y
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (``1.0``, not ``np.float64(1.0)``), for messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 class ZooClassifierMixin(ClassifierMixin):
     """Labels of any type (strings too); a 2-D 0/1 indicator ``y`` trains a multi-label sigmoid head."""
 
@@ -67,7 +72,7 @@ class ZooClassifierMixin(ClassifierMixin):
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
             raise ValueError(
-                f"The target y has only one class ({encoder.classes_[0]!r}): a classifier needs samples "
+                f"The target y has only one class ({_plain(encoder.classes_[0])!r}): a classifier needs samples "
                 "of at least 2 classes."
             )
         codes = encoder.transform(y)
@@ -110,6 +115,13 @@ class ZooRegressorMixin(RegressorMixin):
 
     def _encode_target(self, y: Any, n_samples: int) -> dict[str, Any]:
         y = _as_target(y, n_samples)
+        if y.dtype.kind in "USc" or (
+            y.dtype == object and any(isinstance(v, str | bytes | complex) for v in y.ravel())
+        ):  # "1.5" is a label, not a number; complex values have no order
+            raise ValueError(
+                f"y must be numeric for a regressor. Got values of dtype {y.dtype} instead. Use the "
+                "matching Classifier for labels, or convert y with y.astype(float)."
+            )
         try:
             y = y.astype(np.float64)
         except (TypeError, ValueError):

@@ -15,7 +15,7 @@ from .._config import resolve_device
 from ..cache import FrozenFeatureCache, default_store, prefix_key
 from ..loading import load_backbone
 from ..zoo import CheckpointSpec, get_checkpoint
-from ._base import autocast_dtype
+from ._base import _article, autocast_dtype
 from ._modalities import IMAGE_CONSTRAINTS, TEXT_CONSTRAINTS, ImageInputMixin, TextInputMixin
 
 _CONSTRAINTS = {
@@ -42,19 +42,27 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             self._check_inputs(X)
         spec = get_checkpoint(self.checkpoint)
         self._check_modality(spec)
+        device = resolve_device(self.device, type(self).__name__)
         backbone = load_backbone(spec, **self._pooling_kwargs())
+        # everything is computed first: a failed fit leaves the estimator as it was
+        vars(self).update(self._fitted_state(backbone, spec, device))
+        return self
+
+    def _fitted_state(
+        self, backbone: Any, spec: CheckpointSpec, device: str, prep: dict | None = None
+    ) -> dict[str, Any]:
+        """The fitted attributes around a loaded ``backbone`` (``fit``, and ``load`` with ``prep``)."""
         backbone.freeze("all")
-        device = resolve_device(self.device)
         if device.startswith("cuda") and self._modality == "image":
             backbone = backbone.to(memory_format=torch.channels_last)
-        self.backbone_ = backbone.to(device).eval()
-        self.spec_ = spec
-        self.device_ = device
-        self.autocast_dtype_ = autocast_dtype(self.precision, device)
-        self._n_features_out = backbone.num_features
-        for name, value in self._prepare_inputs(spec)["fitted"].items():
-            setattr(self, name, value)
-        return self
+        return {
+            "backbone_": backbone.to(device).eval(),
+            "spec_": spec,
+            "device_": device,
+            "autocast_dtype_": autocast_dtype(self.precision, device),
+            "_n_features_out": backbone.num_features,
+            **(self._prepare_inputs(spec)["fitted"] if prep is None else prep),
+        }
 
     def transform(self, X: Any) -> np.ndarray:
         """Embeddings of ``X``, shape ``(n_samples, n_features)`` (L2-normalized if ``normalize``)."""
@@ -96,8 +104,8 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         if spec.modality != self._modality:
             other = "TextEmbedder" if spec.modality == "text" else "ImageEmbedder"
             raise ValueError(
-                f"Checkpoint {spec.name!r} is a {spec.modality} model, and {type(self).__name__} embeds "
-                f"{self._modality}s. Use {other}, or a {self._modality} checkpoint."
+                f"Checkpoint {spec.name!r} is {_article(spec.modality)} {spec.modality} model, and {type(self).__name__} embeds "
+                f"{self._modality}s. Use {other}, or {_article(self._modality)} {self._modality} checkpoint."
             )
 
     def __sklearn_tags__(self):
@@ -107,6 +115,34 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             tags.transformer_tags.preserves_dtype = ["float32"]
         tags.requires_fit = True
         return tags
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(self, path: Any) -> Any:
+        """Write the fitted estimator to the directory ``path`` as JSON, safetensors and tokenizer
+        files: a format whose loading runs no code (unlike pickle). See :mod:`sklearn_zoo.persistence`.
+
+        Returns
+        -------
+        path : pathlib.Path
+        """
+        from ..persistence import save
+
+        return save(self, path)
+
+    @classmethod
+    def load(cls, path: Any, *, device: str | None = None) -> Any:
+        """Read an estimator written by :meth:`save`, without downloading anything.
+
+        Parameters
+        ----------
+        path : str or path-like
+        device : str, default=None
+            Where to put the network; ``None`` is the device it was fitted on, or the CPU when this
+            machine does not have it.
+        """
+        from ..persistence import load
+
+        return load(path, cls=cls, device=device)
 
 
 class ImageEmbedder(ImageInputMixin, _EmbedderMixin):

@@ -64,16 +64,25 @@ class ImageSource:
     tensor: torch.Tensor | None = None
     items: Sequence[Any] | None = None
     kind: str = "array"
+    # positions of ``items`` in the user's collection, so errors name the right image
+    positions: Sequence[int] | None = None
 
     def __len__(self) -> int:
         return len(self.tensor) if self.tensor is not None else len(self.items)
+
+    def _position(self, i: int) -> int:
+        return int(self.positions[i]) if self.positions is not None else int(i)
 
     def subset(self, indices: Sequence[int]) -> ImageSource:
         if self.tensor is not None:
             return ImageSource(
                 tensor=self.tensor[torch.as_tensor(indices, dtype=torch.long)], kind=self.kind
             )
-        return ImageSource(items=[self.items[i] for i in indices], kind=self.kind)
+        return ImageSource(
+            items=[self.items[i] for i in indices],
+            kind=self.kind,
+            positions=[self._position(i) for i in indices],
+        )
 
     def sample_keys(self) -> list[str]:
         """A content fingerprint per image (file paths: path, size and modification time)."""
@@ -85,7 +94,7 @@ class ImageSource:
         """Images ``indices`` as a uint8 NCHW tensor (arrays) or a list of uint8 CHW tensors."""
         if self.tensor is not None:
             return self.tensor[torch.as_tensor(indices, dtype=torch.long)]
-        return [_decode(self.items[i], i) for i in indices]
+        return [_decode(self.items[i], self._position(i)) for i in indices]
 
 
 def _digest(data: bytes) -> str:

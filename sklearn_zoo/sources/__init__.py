@@ -54,12 +54,24 @@ def is_local(spec: CheckpointSpec) -> bool:
 
 
 def download(spec: CheckpointSpec) -> str:
-    """Fetch the weights into the source library's own cache; return where they are."""
-    if is_offline():
-        from ..exceptions import CheckpointUnavailableError
+    """Fetch the weights into the source library's own cache; return where they are.
 
+    Local files and installed weight packages need no network: their location is returned even in
+    offline mode. A failed download (no network, say) is a ``CheckpointUnavailableError``.
+    """
+    from ..exceptions import CheckpointUnavailableError
+
+    if is_offline() and spec.source not in ("local", "package"):
         raise CheckpointUnavailableError(
             f"Cannot download {spec.name!r}: offline mode is on (SKLEARN_ZOO_OFFLINE / HF_HUB_OFFLINE). "
             "Unset it on a machine with network access and run the command again."
         )
-    return source_module(spec.source).download(spec)
+    try:
+        return source_module(spec.source).download(spec)
+    except (ValueError, TypeError):  # a bad name or option (CheckpointUnavailableError included)
+        raise
+    except Exception as exc:  # network errors come in many types (URLError, httpx, HfHubHTTPError)
+        raise CheckpointUnavailableError(
+            f"Could not download {spec.name!r} ({type(exc).__name__}: {exc}). Check the network "
+            "connection (and proxy settings) of this machine and run the command again."
+        ) from exc

@@ -29,9 +29,19 @@ def read_state_dict(path: str) -> dict:
         from safetensors.torch import load_file
 
         return load_file(path)
+    import pickle
+
     import torch
 
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:  # weights_only refused a Python object: never run it
+        raise ValueError(
+            f"Refusing to load {path!r}: it holds Python objects other than tensors, and "
+            "unpickling those can run arbitrary code. Only plain state dicts are read "
+            "(torch.load(weights_only=True)). If the file comes from a source you trust, extract "
+            "its state dict and save it with safetensors (safetensors.torch.save_file)."
+        ) from None
     for key in ("state_dict", "model", "model_state_dict"):  # common wrappers of a state dict
         if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]
@@ -68,16 +78,20 @@ def load_model(spec: CheckpointSpec, *, pretrained: bool, offline: bool) -> nn.M
         for k, v in state.items()
         if not (k.startswith(_HEAD_PREFIXES) and (k not in own or own[k].shape != v.shape))
     }
+    # tensors of another shape are refused below with a ValueError (load_state_dict: RuntimeError)
+    misshapen = [k for k, v in state.items() if k in own and own[k].shape != v.shape]
+    state = {k: v for k, v in state.items() if k not in misshapen}
     result = model.load_state_dict(state, strict=False)
     bad = [
         k
-        for k in [*result.missing_keys, *result.unexpected_keys]
+        for k in [*misshapen, *result.missing_keys, *result.unexpected_keys]
         if not k.startswith(_HEAD_PREFIXES)
     ]
     if bad:
         raise ValueError(
             f"The weights in {spec.identifier!r} do not fit {spec.options['architecture']!r}: "
-            f"{len(bad)} keys missing or unexpected, e.g. {bad[:5]}. Check the architecture name."
+            f"{len(bad)} keys missing, unexpected or of another shape, e.g. {bad[:5]}. "
+            "Check the architecture name."
         )
     return model
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import numpy as np
@@ -264,3 +265,48 @@ def test_tags_tell_the_input_type(image_clf, text_clf):
     assert image_clf.__sklearn_tags__().input_tags.three_d_array
     assert not image_clf.__sklearn_tags__().input_tags.two_d_array
     assert text_clf.__sklearn_tags__().input_tags.string
+
+
+_CHILD = """
+import pickle, socket, sys
+import numpy as np
+
+def refuse(*args, **kwargs):
+    raise OSError("network blocked in this process")
+
+socket.socket.connect = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+est = pickle.load(open(sys.argv[1], "rb"))
+X = np.load(sys.argv[2], allow_pickle=True)
+np.save(sys.argv[3], est.predict_proba(X))
+"""
+
+
+@pytest.mark.parametrize("kind", ["image", "text"])
+def test_pickle_in_a_fresh_process_with_the_network_blocked(
+    kind, image_clf, text_clf, image_data, text_data, tmp_path
+):
+    import subprocess
+    import sys
+
+    est, (X, y) = (image_clf, image_data) if kind == "image" else (text_clf, text_data)
+    est.fit(X, y)
+    with open(tmp_path / "est.pkl", "wb") as f:
+        pickle.dump(est, f)
+    np.save(tmp_path / "X.npy", X)
+    env = {"SKLEARN_ZOO_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _CHILD,
+            str(tmp_path / "est.pkl"),
+            str(tmp_path / "X.npy"),
+            str(tmp_path / "p.npy"),
+        ],
+        check=True,
+        env={**os.environ, **env},
+        timeout=300,
+    )
+    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), est.predict_proba(X))

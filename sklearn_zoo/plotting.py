@@ -1,0 +1,141 @@
+"""Plots of how a fitted estimator trained: :func:`plot_learning_curves` draws its ``history_``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Real
+from typing import Any
+
+_SKIP_SUFFIXES = ("_loss", "_best", "_batch_count")
+
+
+def _history(estimator: Any) -> tuple[list[dict[str, Any]], Any]:
+    """The per-epoch history and the fitted estimator it belongs to (None for a bare history):
+    of an estimator, a fitted search (its best estimator) or a pipeline (its last step)."""
+    from sklearn.utils.validation import check_is_fitted
+
+    if isinstance(estimator, Sequence) and not isinstance(estimator, str):
+        history, estimator = list(estimator), None
+    else:
+        if hasattr(estimator, "best_estimator_"):
+            estimator = estimator.best_estimator_
+        elif hasattr(estimator, "steps"):
+            estimator = estimator.steps[-1][1]
+        if not hasattr(estimator, "fit"):
+            raise TypeError(
+                "plot_learning_curves expects a fitted sklearn_zoo estimator (or a search or "
+                f"pipeline around one) or a list of per-epoch dicts. Got {type(estimator).__name__} "
+                "instead."
+            )
+        check_is_fitted(estimator, "history_")
+        history = list(estimator.history_)
+    if not history or not all(isinstance(row, dict) for row in history):
+        raise ValueError(
+            "The training history is empty or not a list of per-epoch dicts: nothing to plot."
+        )
+    return history, estimator
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def plot_learning_curves(estimator: Any, ax: Any = None) -> Any:
+    """Plot the per-epoch training history of a fitted estimator.
+
+    Draws ``train_loss`` and, when the estimator held out a validation set (``early_stopping=True``),
+    ``valid_loss`` with its best epoch marked. Scores recorded per epoch, such as ``valid_acc`` from
+    a skorch ``EpochScoring`` callback passed in ``net_params``, go on a second y-axis at the right.
+
+    Parameters
+    ----------
+    estimator : fitted estimator, search, pipeline, or list of dict
+        A fitted sklearn_zoo estimator (anything with ``history_``); a fitted ``GridSearchCV`` or
+        ``RandomizedSearchCV`` (its ``best_estimator_`` is plotted); a ``Pipeline`` whose last step
+        is one; or a history as a list of per-epoch dicts.
+    ax : matplotlib.axes.Axes, default=None
+        The Axes to draw the losses on; ``None`` creates a new figure.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes holding the loss curves (a score axis, if any, is its twin).
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If the estimator is not fitted.
+    ImportError
+        If matplotlib is not installed.
+
+    Examples
+    --------
+    >>> from sklearn_zoo import PretrainedImageClassifier, plot_learning_curves
+    >>> from sklearn_zoo.datasets import load_digit_images
+    >>> X, y = load_digit_images()
+    >>> clf = PretrainedImageClassifier(image_size=32, max_epochs=3, early_stopping=True,
+    ...                                 validation_fraction=0.25, random_state=0)
+    >>> ax = plot_learning_curves(clf.fit(X[:80], y[:80]))
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['train_loss', 'valid_loss']
+    """
+    history, fitted = _history(estimator)
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            "plot_learning_curves needs matplotlib: pip install 'sklearn-zoo[plot]'."
+        ) from exc
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.0))
+    epochs = [row.get("epoch", i + 1) for i, row in enumerate(history)]
+    keys = list(dict.fromkeys(k for row in history for k in row))
+
+    def series(key: str) -> tuple[list, list]:
+        pairs = [(e, row[key]) for e, row in zip(epochs, history) if _is_number(row.get(key))]
+        return [p[0] for p in pairs], [float(p[1]) for p in pairs]
+
+    losses = [k for k in ("train_loss", "valid_loss") if k in keys]
+    losses += [k for k in keys if k.endswith("_loss") and k not in losses]
+    for key in losses:
+        xs, ys = series(key)
+        if not xs:
+            continue
+        (line,) = ax.plot(xs, ys, marker="o", markersize=3, label=key)
+        if key.startswith("valid"):  # the epoch early stopping restores
+            best = min(range(len(ys)), key=ys.__getitem__)
+            ax.scatter([xs[best]], [ys[best]], s=60, facecolors="none", edgecolors=line.get_color())
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    spec = getattr(fitted, "spec_", None)
+    ax.set_title("Learning curves" + (f" ({spec.name})" if spec is not None else ""))
+
+    scores = [
+        k
+        for k in keys
+        if k.startswith(("train_", "valid_")) and not k.endswith(_SKIP_SUFFIXES) and series(k)[0]
+    ]
+    handles, labels = ax.get_legend_handles_labels()
+    if scores:
+        right = ax.twinx()
+        for i, key in enumerate(scores):
+            xs, ys = series(key)
+            right.plot(
+                xs,
+                ys,
+                linestyle="--",
+                marker="s",
+                markersize=3,
+                color=f"C{len(losses) + i}",
+                label=key,
+            )
+        right.set_ylabel("score")
+        more_handles, more_labels = right.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+    if len(epochs) > 1:
+        ax.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)
+    ax.legend(handles, labels, loc="best", fontsize="small")
+    return ax

@@ -1,0 +1,164 @@
+"""plot_learning_curves, and scikit-learn's displays on the estimators (tiny checkpoints, Agg)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from sklearn_zoo import (  # noqa: E402
+    PretrainedImageClassifier,
+    PretrainedTextClassifier,
+    plot_learning_curves,
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _image_clf(checkpoint: str, **params) -> PretrainedImageClassifier:
+    defaults = {"image_size": 32, "max_epochs": 3, "lr": 1e-2, "batch_size": 16, "random_state": 0}
+    return PretrainedImageClassifier(checkpoint, **{**defaults, **params})
+
+
+def _labels(ax) -> list[str]:
+    return [line.get_label() for line in ax.get_lines()]
+
+
+def test_learning_curves_train_and_valid_loss(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    clf = _image_clf(tiny_image_checkpoint, early_stopping=True, validation_fraction=0.25)
+    ax = plot_learning_curves(clf.fit(X, y))
+    assert isinstance(ax, matplotlib.axes.Axes)
+    assert _labels(ax) == ["train_loss", "valid_loss"]
+    for line, key in zip(ax.get_lines(), ("train_loss", "valid_loss")):
+        np.testing.assert_allclose(line.get_xdata(), [1, 2, 3])
+        np.testing.assert_allclose(line.get_ydata(), [e[key] for e in clf.history_])
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
+    assert clf.spec_.name in ax.get_title()
+    assert len(ax.collections) == 1  # the best validation epoch is marked
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train_loss", "valid_loss"]
+    assert len(ax.figure.axes) == 1  # no score axis without a score
+
+
+def test_learning_curves_train_loss_only_into_given_axes(tiny_text_checkpoint, text_data):
+    X, y = text_data
+    clf = PretrainedTextClassifier(tiny_text_checkpoint, max_epochs=2, random_state=0).fit(X, y)
+    fig, (left, right) = plt.subplots(1, 2)
+    assert plot_learning_curves(clf, ax=right) is right
+    assert _labels(right) == ["train_loss"]
+    assert _labels(left) == []
+
+
+def test_learning_curves_score_on_a_twin_axis(tiny_image_checkpoint, image_data):
+    """A per-epoch score from a skorch EpochScoring callback (the recipe of docs/guide/plots.md)."""
+    from skorch.callbacks import EpochScoring
+
+    def accuracy(net, X, y):
+        return float((net.predict(X).argmax(axis=1) == y).mean())
+
+    valid_acc = EpochScoring(
+        accuracy,
+        name="valid_acc",
+        lower_is_better=False,
+        target_extractor=lambda target: target["y"].numpy(),
+    )
+    X, y = image_data
+    clf = _image_clf(
+        tiny_image_checkpoint,
+        early_stopping=True,
+        validation_fraction=0.25,
+        net_params={"callbacks": [("valid_acc", valid_acc)]},
+    ).fit(X, y)
+    assert all(0.0 <= epoch["valid_acc"] <= 1.0 for epoch in clf.history_)
+    ax = plot_learning_curves(clf)
+    assert len(ax.figure.axes) == 2
+    twin = next(a for a in ax.figure.axes if a is not ax)
+    assert _labels(twin) == ["valid_acc"]
+    assert twin.get_ylabel() == "score"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["train_loss", "valid_loss", "valid_acc"]
+
+
+def test_learning_curves_of_a_search_a_pipeline_and_a_history(tiny_image_checkpoint, image_data):
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    X, y = image_data
+    search = GridSearchCV(_image_clf(tiny_image_checkpoint), {"head_size": [(), (8,)]}, cv=2)
+    search.fit(X, y)
+    ax = plot_learning_curves(search)
+    np.testing.assert_allclose(
+        ax.get_lines()[0].get_ydata(), [e["train_loss"] for e in search.best_estimator_.history_]
+    )
+    pipe = make_pipeline(_image_clf(tiny_image_checkpoint, max_epochs=2)).fit(X, y)
+    assert _labels(plot_learning_curves(pipe)) == ["train_loss"]
+    history = [{"epoch": 1, "train_loss": 1.0, "valid_acc": 0.5}, {"epoch": 2, "train_loss": 0.5}]
+    ax = plot_learning_curves(history)
+    assert _labels(ax) == ["train_loss"]
+    assert len(ax.figure.axes) == 2
+
+
+def test_learning_curves_errors(tiny_image_checkpoint):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        plot_learning_curves(_image_clf(tiny_image_checkpoint))
+    with pytest.raises(ValueError, match="empty"):
+        plot_learning_curves([])
+    with pytest.raises(TypeError, match="plot_learning_curves expects"):
+        plot_learning_curves(42)
+
+
+def test_confusion_matrix_display(tiny_image_checkpoint, image_data):
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    X, y = image_data
+    clf = _image_clf(tiny_image_checkpoint).fit(X, y)
+    display = ConfusionMatrixDisplay.from_estimator(clf, X, y)
+    assert display.confusion_matrix.shape == (3, 3)
+    assert display.confusion_matrix.sum() == len(y)
+    np.testing.assert_array_equal(display.display_labels, clf.classes_)
+
+
+def test_confusion_matrix_display_text_labels(tiny_text_checkpoint, text_data):
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    X, y = text_data
+    clf = PretrainedTextClassifier(tiny_text_checkpoint, max_epochs=2, random_state=0).fit(X, y)
+    display = ConfusionMatrixDisplay.from_estimator(clf, X, y)
+    assert display.confusion_matrix.sum() == len(y)
+    assert list(display.display_labels) == ["neg", "pos"]
+
+
+def test_learning_curve_display(tiny_image_checkpoint, image_data):
+    from sklearn.model_selection import LearningCurveDisplay
+
+    X, y = image_data
+    display = LearningCurveDisplay.from_estimator(
+        _image_clf(tiny_image_checkpoint, max_epochs=2),
+        X,
+        y,
+        cv=2,
+        train_sizes=[0.5, 1.0],
+        score_type="both",
+    )
+    np.testing.assert_array_equal(display.train_sizes, [15, 30])
+    assert display.test_scores.shape == (2, 2)
+    assert np.all((display.test_scores >= 0) & (display.test_scores <= 1))
+    assert display.ax_ is not None
+
+
+def test_learning_curve_display_text(tiny_text_checkpoint, text_data):
+    from sklearn.model_selection import LearningCurveDisplay
+
+    X, y = text_data
+    clf = PretrainedTextClassifier(tiny_text_checkpoint, max_epochs=2, random_state=0)
+    display = LearningCurveDisplay.from_estimator(clf, X, y, cv=2, train_sizes=[0.5, 1.0])
+    assert display.test_scores.shape == (2, 2)
