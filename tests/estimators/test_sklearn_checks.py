@@ -119,9 +119,14 @@ def _expected(estimator):
 def _tiny_names(tiny_image_checkpoint, tiny_text_checkpoint):
     """The estimators below name their checkpoints "tiny-image" / "tiny-text": register them."""
     from sklearn_zoo import get_checkpoint, register_checkpoint
+    from sklearn_zoo.zoo import registry
 
-    for name, path in (("tiny-image", tiny_image_checkpoint), ("tiny-text", tiny_text_checkpoint)):
+    names = {"tiny-image": tiny_image_checkpoint, "tiny-text": tiny_text_checkpoint}
+    for name, path in names.items():
         register_checkpoint(get_checkpoint(path).replace(name=name, aliases=()), overwrite=True)
+    yield
+    for name in names:  # later modules (the CLI's listing among them) must not see them
+        registry._USER.pop(name, None)
 
 
 def _estimators():
