@@ -31,15 +31,20 @@ class ZooModule(nn.Module):
     """Backbone + head. A batch is a dict: ``pixel_values`` (images), tokenizer outputs (text), or
     ``prefix``, the cached output of the first ``split`` (frozen) blocks."""
 
-    def __init__(self, backbone: Backbone, head: nn.Module, split: int = 0) -> None:
+    def __init__(
+        self, backbone: Backbone, head: nn.Module, split: int = 0, channels_last: bool = False
+    ) -> None:
         super().__init__()
         self.backbone = backbone
         self.head = head
         self.split = split
+        self.channels_last = channels_last  # feed 4-D inputs as NHWC (CNNs on a GPU)
 
     def features(
         self, prefix: torch.Tensor | None = None, pixel_values: torch.Tensor | None = None, **text
     ) -> torch.Tensor:
+        if self.channels_last:
+            prefix, pixel_values = (_nhwc(prefix), _nhwc(pixel_values))
         if prefix is not None:
             return self.backbone.forward_suffix(prefix, self.split)
         x = pixel_values if pixel_values is not None else text
@@ -47,3 +52,9 @@ class ZooModule(nn.Module):
 
     def forward(self, **batch: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(**batch))
+
+
+def _nhwc(x: torch.Tensor | None) -> torch.Tensor | None:
+    if isinstance(x, torch.Tensor) and x.dim() == 4:
+        return x.contiguous(memory_format=torch.channels_last)
+    return x

@@ -270,8 +270,11 @@ def load(path: str | Path, *, cls: type | None = None, device: str | None = None
         n_outputs,
         estimator.head_dropout,
     )
-    module = ZooModule(backbone, head, split=k)
+    channels_last = device.startswith("cuda") and spec.modality == "image"
+    module = ZooModule(backbone, head, split=k, channels_last=channels_last)
     _load_weights(module, path)
+    if channels_last:
+        module = module.to(memory_format=torch.channels_last)
     net = ZooNet(
         module=module,
         criterion=torch.nn.MSELoss,

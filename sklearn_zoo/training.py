@@ -1,5 +1,6 @@
 """The skorch configuration: AdamW with a lower backbone learning rate, warm-up + cosine schedule,
-early stopping with restore-best, mixed precision, gradient accumulation, sample weights."""
+early stopping with restore-best, mixed precision, gradient accumulation, sample weights, and the
+Hugging Face Accelerate path (multi-GPU data parallel) through skorch's ``AccelerateMixin``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import unpack_data
 from skorch.helper import predefined_split
+from skorch.hf import AccelerateMixin
 
 from .inputs import identity_collate
 
@@ -117,6 +119,74 @@ class ZooNet(NeuralNet):
             self._micro_steps = 0
 
 
+class AcceleratedZooNet(AccelerateMixin, ZooNet):
+    """:class:`ZooNet` trained through Hugging Face Accelerate: the accelerator places the model,
+    wraps it for data parallel training when launched with ``accelerate launch``, and does the
+    autocast and gradient accumulation. Hand it back with :func:`release_accelerator` after
+    ``fit``: skorch's accelerated nets do not pickle, the released one does."""
+
+    def train_step_single(self, batch: Any, **fit_params: Any) -> dict[str, Any]:
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        with self.accelerator.autocast():
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"the training loss became {loss.item()}")
+        self.accelerator.backward(loss)  # divides by the accelerator's accumulation steps
+        return {"loss": loss, "y_pred": y_pred}
+
+
+def make_accelerator(
+    *, cpu: bool, mixed_precision: str, grad_accumulation_steps: int, owner: str
+) -> Any:
+    """An ``accelerate.Accelerator`` with these settings (``mixed_precision``: "no" or "bf16")."""
+    try:
+        from accelerate import Accelerator
+        from accelerate.state import AcceleratorState
+    except ImportError:
+        raise ImportError(
+            f"accelerate=True in {owner} needs the accelerate package: "
+            'pip install "sklearn-zoo[accelerate]".'
+        ) from None
+    state = AcceleratorState._shared_state
+    if state and (
+        state.get("_mixed_precision") != mixed_precision
+        or (cpu and getattr(state.get("device"), "type", "cpu") != "cpu")
+    ):
+        # Accelerate keeps one state per process and refuses a second Accelerator with other
+        # settings. Estimators in one process (a grid over precision) each want their own:
+        # reset it, keeping the PartialState that holds the distributed launch.
+        AcceleratorState._reset_state(reset_partial_state=False)
+    return Accelerator(
+        cpu=cpu,
+        mixed_precision=mixed_precision,
+        gradient_accumulation_steps=grad_accumulation_steps,
+    )
+
+
+def release_accelerator(net: ZooNet) -> ZooNet:
+    """A trained net as a plain :class:`ZooNet`: an :class:`AcceleratedZooNet` loses its wrapped
+    modules and its ``Accelerator`` (not picklable), a compiled module its ``torch.compile``
+    wrapper. The trained weights, history and device stay; nothing is copied."""
+    if isinstance(net, AcceleratedZooNet):
+        net._unwrap_accelerator()
+        device = str(net.accelerator.device)
+        state = {
+            k: v
+            for k, v in vars(net).items()
+            if k not in ("accelerator", "unwrap_after_train", "_wrapped_with_accelerator")
+        }
+        state["device"] = device
+        net = ZooNet.__new__(ZooNet)
+        net.__dict__.update(state)
+    module = getattr(net, "module_", None)
+    if isinstance(module, torch.nn.Module) and hasattr(module, "_orig_mod"):
+        net.module_ = module._orig_mod  # torch.compile's wrapper: keep the module it compiled
+    net.compile = False
+    return net
+
+
 def build_net(
     module: torch.nn.Module,
     criterion: torch.nn.Module,
@@ -136,9 +206,15 @@ def build_net(
     grad_accumulation_steps: int,
     num_workers: int,
     verbose: int,
+    accelerator: Any = None,
+    compile: bool = False,
     extra: dict[str, Any] | None = None,
 ) -> ZooNet:
-    """A ready-to-``fit`` :class:`ZooNet` (``extra`` is the user's escape hatch of skorch params)."""
+    """A ready-to-``fit`` :class:`ZooNet` (``extra`` is the user's escape hatch of skorch params).
+
+    With an ``accelerator`` it is an :class:`AcceleratedZooNet`: the accelerator places the model
+    and does the autocast and gradient accumulation (``steps_per_epoch`` counts optimizer steps).
+    """
     total = max_epochs * steps_per_epoch
     callbacks: list[tuple[str, Any]] = [
         (
@@ -193,8 +269,17 @@ def build_net(
     extra = dict(extra or {})
     if "callbacks" in extra:  # the user's callbacks run after the estimator's own
         params["callbacks"] = [*callbacks, *list(extra.pop("callbacks") or [])]
+    if compile:
+        params["compile"] = True
     params.update(extra)
-    return ZooNet(**params)
+    if params.get("accelerator", accelerator) is None:
+        params.pop("accelerator", None)
+        return ZooNet(**params)
+    params.setdefault("accelerator", accelerator)
+    # the accelerator places the model; its own print would make the net unpicklable
+    params.update(device=None, autocast_dtype=None, grad_accumulation_steps=1)
+    params.setdefault("callbacks__print_log__sink", _sink(verbose))
+    return AcceleratedZooNet(**params)
 
 
 def _sink(verbose: int):

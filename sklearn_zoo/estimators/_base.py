@@ -20,7 +20,7 @@ from ..cache import FrozenFeatureCache, default_store, prefix_key
 from ..inference import run_batches
 from ..loading import load_backbone
 from ..module import ZooModule, make_head
-from ..training import build_net
+from ..training import build_net, make_accelerator, release_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
 
 COMMON_CONSTRAINTS: dict[str, list] = {
@@ -41,6 +41,8 @@ COMMON_CONSTRAINTS: dict[str, list] = {
     "device": [str],
     "precision": [StrOptions({"auto", "fp32", "bf16"})],
     "grad_accumulation_steps": [Interval(Integral, 1, None, closed="left")],
+    "accelerate": ["boolean"],
+    "compile": ["boolean"],
     "pretrained": ["boolean"],
     "cache": ["boolean"],
     "num_workers": [Interval(Integral, 0, None, closed="left")],
@@ -133,8 +135,21 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             )
             raise type(exc)(message) from None
         prep = self._prepare_inputs(spec)
+        accelerator = None
+        if self.accelerate:  # made first: in a multi-GPU launch it picks this process's GPU
+            accelerator = make_accelerator(
+                cpu=device == "cpu",
+                mixed_precision="bf16" if autocast_dtype(self.precision, device) else "no",
+                grad_accumulation_steps=self.grad_accumulation_steps,
+                owner=type(self).__name__,
+            )
+            device = str(accelerator.device)
         head = make_head(backbone.num_features, head_size, target["n_outputs"], self.head_dropout)
-        module = ZooModule(backbone, head, split=k)
+        # CNNs on a GPU run faster with NHWC tensors (tensor cores, cuDNN's fastest kernels)
+        channels_last = device.startswith("cuda") and self._modality == "image"
+        module = ZooModule(backbone, head, split=k, channels_last=channels_last)
+        if channels_last:
+            module = module.to(memory_format=torch.channels_last)
 
         y_all = {"y": target["y"]} if weights is None else {"y": target["y"], "w": weights}
         train_idx, valid_idx = self._split(len(inputs), target.get("stratify"), seed)
@@ -165,7 +180,7 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             )
             train_ds = cache.wrap(train_ds) or train_ds
             valid_ds = (cache.wrap(valid_ds) or valid_ds) if valid_ds is not None else None
-        net = self._train(module, self._criterion(target), train_ds, valid_ds, device)
+        net = self._train(module, self._criterion(target), train_ds, valid_ds, device, accelerator)
         history = [  # an epoch cut short by Ctrl-C has no losses: it is left out
             {k: v for k, v in epoch.items() if k != "batches"}
             for epoch in net.history
@@ -180,6 +195,7 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=3,
             )
+        net = release_accelerator(net)  # a plain ZooNet: pickles without the Accelerator
         net.trim_for_prediction()
         net.module = type(module)  # the instance lives on as net.module_: do not pickle it twice
         return {
@@ -196,7 +212,7 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             **prep.get("fitted", {}),
         }
 
-    def _train(self, module, criterion, train_ds, valid_ds, device: str):
+    def _train(self, module, criterion, train_ds, valid_ds, device: str, accelerator=None):
         """Build the skorch net and fit it. A GPU out-of-memory error halves ``batch_size`` and
         starts again from the initial weights, down to 1 (with a warning each time)."""
         # the weights that training changes (trainable parameters, buffers), for a fresh restart
@@ -215,7 +231,11 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
                 weight_decay=self.weight_decay,
                 max_epochs=self.max_epochs,
                 batch_size=batch_size,
-                steps_per_epoch=math.ceil(len(train_ds) / batch_size),
+                # optimizer steps: the accelerator steps the schedule once per accumulation
+                steps_per_epoch=math.ceil(
+                    math.ceil(len(train_ds) / batch_size)
+                    / (self.grad_accumulation_steps if accelerator is not None else 1)
+                ),
                 warmup_fraction=self.warmup_fraction,
                 schedule=self.schedule,
                 valid_dataset=valid_ds,
@@ -225,6 +245,8 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
                 grad_accumulation_steps=self.grad_accumulation_steps,
                 num_workers=self.num_workers,
                 verbose=self.verbose,
+                accelerator=accelerator,
+                compile=self.compile,
                 extra=self.net_params,
             )
             try:

@@ -37,6 +37,16 @@ PARAMS_DOC = """
     precision : {"auto", "fp32", "bf16"}, default="auto"
         ``"auto"`` is bf16 mixed precision on a GPU that supports it, fp32 elsewhere.
     grad_accumulation_steps : int, default=1
+        Batches whose gradients add up before each optimizer step (an effective batch of
+        ``batch_size * grad_accumulation_steps``).
+    accelerate : bool, default=False
+        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``; ``pip install
+        "sklearn-zoo[accelerate]"``): the accelerator places the model, runs the mixed precision
+        that ``precision`` asks for and the gradient accumulation, and trains data parallel on all
+        GPUs when the script runs under ``accelerate launch``. The fitted estimator pickles as usual.
+    compile : bool, default=False
+        ``torch.compile`` the network for training (skorch's ``compile``; pass ``compile__*``
+        options through ``net_params``). Pays off on a GPU for long fits; the first epoch is slower.
     num_workers : int, default=0
         DataLoader worker processes (decode or tokenize in parallel).
     random_state : int, RandomState or None, default=None

@@ -188,6 +188,8 @@ ROWS: list[Bad] = [
     _param("warmup_fraction", 1.0, TC),
     _param("n_iter_no_change", 0, IR),
     _param("grad_accumulation_steps", 0, TR),
+    _param("accelerate", "yes", IC),
+    _param("compile", 1.5, TC),
     _param("class_weight", "auto", TC),
     _param("image_size", 2, IC),
     _param("image_size", 2, IE),
