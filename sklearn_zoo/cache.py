@@ -134,12 +134,22 @@ class FeatureStore:
             self.directory = None
 
     def _evict_disk(self) -> None:
-        shards = sorted(self.directory.glob("*/*.safetensors"), key=lambda p: p.stat().st_mtime)
-        total = sum(p.stat().st_size for p in shards)
-        while shards and total > self.disk_bytes:
-            oldest = shards.pop(0)
-            total -= oldest.stat().st_size
-            oldest.unlink(missing_ok=True)
+        """Delete the oldest shards until the folder fits ``disk_bytes``. Other processes sharing
+        the folder may delete a shard between listing it and reading its size: it is skipped."""
+        sizes: list[tuple[float, int, Path]] = []
+        for shard in self.directory.glob("*/*.safetensors"):
+            try:
+                info = shard.stat()
+            except FileNotFoundError:
+                continue
+            sizes.append((info.st_mtime, info.st_size, shard))
+        sizes.sort(key=lambda item: item[0])
+        total = sum(size for _, size, _ in sizes)
+        for _, size, shard in sizes:
+            if total <= self.disk_bytes:
+                break
+            shard.unlink(missing_ok=True)
+            total -= size
 
     # -- API -------------------------------------------------------------------------------
     def get_many(self, model_key: str, sample_keys: Sequence[str]) -> dict[int, torch.Tensor]:

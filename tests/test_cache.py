@@ -52,6 +52,35 @@ def test_disk_is_bounded_and_corrupt_shards_are_dropped(tmp_path):
     assert not shard.exists()
 
 
+def test_a_shard_deleted_by_another_process_during_eviction_is_skipped(tmp_path, monkeypatch):
+    """Workers sharing a cache folder evict concurrently: a shard listed by one process may be
+    gone before it reads its size. That must neither warn nor turn the disk cache off."""
+    import warnings
+    from pathlib import Path
+
+    store = FeatureStore(tmp_path, memory_bytes=0, disk_bytes=3000)
+    for j in range(4):
+        store.put_many("m", [f"{j}-{i}" for i in range(10)], torch.randn(10, 16))
+    real_glob = Path.glob
+
+    def racing_glob(self, pattern):
+        found = list(real_glob(self, pattern))
+        if pattern.endswith(".safetensors") and found:
+            found[0].unlink()  # "another process" evicts it right after the listing
+        return iter(found)
+
+    monkeypatch.setattr(Path, "glob", racing_glob)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        store.put_many("m", [f"9-{i}" for i in range(10)], torch.randn(10, 16))
+    monkeypatch.setattr(Path, "glob", real_glob)
+    assert store.directory is not None  # the disk cache is still on
+    assert sum(p.stat().st_size for p in tmp_path.glob("*/*.safetensors")) <= 3000
+    assert set(FeatureStore(tmp_path, memory_bytes=0, disk_bytes=3000).get_many("m", ["9-0"])) == {
+        0
+    }
+
+
 def test_unwritable_location_falls_back_with_a_warning(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
