@@ -2,8 +2,10 @@
 prefix computed once per sample, shared by folds and candidates) against skorch with its `Freezer`
 callback and no cache (the frozen backbone runs every epoch of every fold of every candidate).
 
-Both sides get the same preprocessed inputs, epochs, batch size, optimizer and learning rate. The
-number of images that went through the backbone's stem is counted with a forward hook.
+Both sides get the same preprocessed inputs, epochs, batch size, optimizer and learning rate, and
+train the same model: the baseline keeps the BatchNorm layers of frozen blocks in eval mode, as
+sklearn_zoo does (skorch's Freezer alone leaves them drifting). The number of images that went
+through the backbone's stem is counted with a forward hook.
 
     python benchmarks/grid_search.py [--epochs 5] [--size 64]
 """
@@ -104,6 +106,17 @@ def skorch_freezer(epochs: int, size: int):
 
         def forward(self, X):
             return self.head(self.backbone(X))
+
+        def train(self, mode=True):
+            # as sklearn_zoo does: BatchNorm layers the Freezer froze keep their running statistics
+            # (left in training mode they drift on every batch and the frozen features with them)
+            super().train(mode)
+            for m in self.backbone.modules():
+                if isinstance(m, nn.modules.batchnorm._BatchNorm) and not any(
+                    p.requires_grad for p in m.parameters()
+                ):
+                    m.eval()
+            return self
 
     groups = load_backbone("efficientnet_lite0").block_param_names()
     frozen = {
