@@ -26,6 +26,7 @@ import torch
 from ._config import cache_dir
 from .backbones import Backbone
 from .inputs import TensorDataset
+from .module import is_channels_last
 
 # beyond this, one fit's cached activations are not worth their memory: training runs uncached
 MAX_FIT_BYTES = 4 * 2**30
@@ -185,9 +186,17 @@ class FeatureStore:
 
 
 def prefix_key(
-    spec: Any, *, pretrained: bool, seed: int | None, k: int, pooling: dict, inputs: str
+    spec: Any,
+    *,
+    pretrained: bool,
+    seed: int | None,
+    k: int,
+    pooling: dict,
+    inputs: str,
+    channels_last: bool = False,
 ) -> str | None:
-    """What makes prefix activations reusable: the weights, the boundary, the preprocessing.
+    """What makes prefix activations reusable: the weights, the boundary, the preprocessing, and
+    the memory layout they were computed in (NHWC and NCHW kernels differ in the last bits).
 
     Random weights (``pretrained=False``) are only reproducible with a seed; without one, None.
     """
@@ -208,6 +217,7 @@ def prefix_key(
         k,
         pooling,
         inputs,
+        "nhwc" if channels_last else "nchw",
         torch.__version__,
     )
 
@@ -257,6 +267,7 @@ class FrozenFeatureCache:
         chunks: list[torch.Tensor] = []
         was_training = self.backbone.training
         self.backbone.to(self.device).eval()
+        nhwc = is_channels_last(self.backbone)  # feed images in the layout the weights are in
         autocast = (
             torch.autocast(torch.device(self.device).type, dtype=self.autocast_dtype)
             if self.autocast_dtype is not None
@@ -267,6 +278,10 @@ class FrozenFeatureCache:
                 for start in range(0, len(indices), self.batch_size):
                     X, _ = dataset.__getitems__(indices[start : start + self.batch_size])
                     X = {k: v.to(self.device) for k, v in X.items()}
+                    if nhwc and "pixel_values" in X:
+                        X["pixel_values"] = X["pixel_values"].contiguous(
+                            memory_format=torch.channels_last
+                        )
                     out = (
                         self.backbone.forward_prefix(X.get("pixel_values", X), self.k).float().cpu()
                     )

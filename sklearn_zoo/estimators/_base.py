@@ -19,7 +19,7 @@ from .._config import resolve_device
 from ..cache import FrozenFeatureCache, default_store, prefix_key
 from ..inference import run_batches
 from ..loading import load_backbone
-from ..module import ZooModule, make_head
+from ..module import ZooModule, make_head, wants_channels_last
 from ..training import build_net, make_accelerator, release_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
 
@@ -145,8 +145,7 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             )
             device = str(accelerator.device)
         head = make_head(backbone.num_features, head_size, target["n_outputs"], self.head_dropout)
-        # CNNs on a GPU run faster with NHWC tensors (tensor cores, cuDNN's fastest kernels)
-        channels_last = device.startswith("cuda") and self._modality == "image"
+        channels_last = wants_channels_last(device, self._modality)
         module = ZooModule(backbone, head, split=k, channels_last=channels_last)
         if channels_last:
             module = module.to(memory_format=torch.channels_last)
@@ -169,6 +168,7 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
                 k=k,
                 pooling=self._pooling_kwargs(),
                 inputs=self._prep_signature(prep),
+                channels_last=channels_last,
             )
             cache = FrozenFeatureCache(
                 backbone,

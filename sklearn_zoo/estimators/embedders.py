@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._config import resolve_device
 from ..cache import FrozenFeatureCache, default_store, prefix_key
 from ..loading import load_backbone
+from ..module import is_channels_last, wants_channels_last
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._base import _article, autocast_dtype
 from ._modalities import IMAGE_CONSTRAINTS, TEXT_CONSTRAINTS, ImageInputMixin, TextInputMixin
@@ -53,7 +54,7 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     ) -> dict[str, Any]:
         """The fitted attributes around a loaded ``backbone`` (``fit``, and ``load`` with ``prep``)."""
         backbone.freeze("all")
-        if device.startswith("cuda") and self._modality == "image":
+        if wants_channels_last(device, self._modality):
             backbone = backbone.to(memory_format=torch.channels_last)
         return {
             "backbone_": backbone.to(device).eval(),
@@ -82,6 +83,7 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 k=k,
                 pooling=self._pooling_kwargs(),
                 inputs=self._prep_signature(prep),
+                channels_last=is_channels_last(self.backbone_),
             )
         cache = FrozenFeatureCache(
             self.backbone_,
