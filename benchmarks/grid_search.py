@@ -41,6 +41,11 @@ def _count_stem(backbone, counter):
 
 
 def ours(epochs: int, size: int):
+    import os
+    import tempfile
+
+    # a fresh feature cache: rows left by an earlier run would make this side look faster
+    os.environ["SKLEARN_ZOO_CACHE"] = tempfile.mkdtemp(prefix="sklearn_zoo_bench_")
     from sklearn.model_selection import GridSearchCV
 
     import sklearn_zoo.loading as loading

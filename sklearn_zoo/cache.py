@@ -267,7 +267,9 @@ class FrozenFeatureCache:
         chunks: list[torch.Tensor] = []
         was_training = self.backbone.training
         self.backbone.to(self.device).eval()
-        nhwc = is_channels_last(self.backbone)  # feed images in the layout the weights are in
+        # images go in NHWC where the weights are stored so (CUDA) and on the CPU, where oneDNN's
+        # NHWC inference kernels are faster even with NCHW weights; prefix_key records it
+        nhwc = is_channels_last(self.backbone) or torch.device(self.device).type == "cpu"
         autocast = (
             torch.autocast(torch.device(self.device).type, dtype=self.autocast_dtype)
             if self.autocast_dtype is not None

@@ -258,7 +258,7 @@ def load(path: str | Path, *, cls: type | None = None, device: str | None = None
         return estimator
 
     from .estimators._base import autocast_dtype, check_head_size
-    from .module import ZooModule, make_head, wants_channels_last
+    from .module import ZooModule, make_head, trains_channels_last
     from .training import ZooNet
 
     k = backbone.freeze(int(fitted["n_frozen_blocks_"]))
@@ -270,7 +270,7 @@ def load(path: str | Path, *, cls: type | None = None, device: str | None = None
         n_outputs,
         estimator.head_dropout,
     )
-    channels_last = wants_channels_last(device, spec.modality)
+    channels_last = trains_channels_last(device, spec.modality)  # as fit stores it
     module = ZooModule(backbone, head, split=k, channels_last=channels_last)
     _load_weights(module, path)
     if channels_last:

@@ -19,7 +19,7 @@ from .._config import resolve_device
 from ..cache import FrozenFeatureCache, default_store, prefix_key
 from ..inference import run_batches
 from ..loading import load_backbone
-from ..module import ZooModule, make_head, wants_channels_last
+from ..module import ZooModule, make_head, trains_channels_last, wants_channels_last
 from ..training import build_net, make_accelerator, release_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
 
@@ -145,9 +145,10 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             )
             device = str(accelerator.device)
         head = make_head(backbone.num_features, head_size, target["n_outputs"], self.head_dropout)
-        channels_last = wants_channels_last(device, self._modality)
-        module = ZooModule(backbone, head, split=k, channels_last=channels_last)
-        if channels_last:
+        channels_last = wants_channels_last(device, self._modality)  # the frozen prefix's layout
+        train_nhwc = trains_channels_last(device, self._modality)
+        module = ZooModule(backbone, head, split=k, channels_last=train_nhwc)
+        if train_nhwc:
             module = module.to(memory_format=torch.channels_last)
 
         y_all = {"y": target["y"]} if weights is None else {"y": target["y"], "w": weights}
