@@ -81,7 +81,7 @@ def run(
     if text:
         X, y, X_test, y_test = _text_data(seed)
         make, runs, base = PretrainedTextClassifier, _TEXT_RUNS, {"checkpoint": "all-MiniLM-L6-v2"}
-        grid = {"freeze_depth": ["all", -1, -2]}
+        depths = ["all", -1, -2]
     else:
         X, y, X_test, y_test = _image_data(seed)
         make, runs, base = (
@@ -89,7 +89,7 @@ def run(
             _IMAGE_RUNS,
             {"checkpoint": "efficientnet_lite0", "image_size": 64},
         )
-        grid = {"freeze_depth": ["all", -1, -3]}
+        depths = ["all", -1, -3]
     if quick:  # for the test suite: the same steps, fewer epochs
         runs = [(name, {**params, "max_epochs": 2}) for name, params in runs]
     print(
@@ -105,10 +105,19 @@ def run(
     steps.set_postfix_str("grid search")
     search_params = {**base, **runs[2][1], "max_epochs": max(2, runs[2][1]["max_epochs"] * 2 // 3)}
     search_params.pop("freeze_depth")
+    # a frozen backbone wants the probe's larger learning rate (and its epochs cost next to nothing
+    # on cached features), trainable blocks the fine-tune's: a list of grids pairs each freeze depth
+    # with its own settings, as scikit-learn's docs do
+    grid = [
+        {
+            "freeze_depth": depths[:1],
+            "lr": [runs[1][1]["lr"]],
+            "max_epochs": [runs[1][1]["max_epochs"]],
+        },
+        {"freeze_depth": depths[1:], "lr": [runs[2][1]["lr"]]},
+    ]
     search = GridSearchCV(make(**search_params, random_state=seed), grid, cv=3)
-    row = _fit_one(
-        search, f"GridSearchCV over freeze_depth {grid['freeze_depth']}", X, y, X_test, y_test
-    )
+    row = _fit_one(search, f"GridSearchCV over freeze_depth {depths}", X, y, X_test, y_test)
     row["name"] += f" -> {search.best_params_['freeze_depth']!r}"
     row["trainable"] = search.best_estimator_.n_trainable_params_
     row["history"] = search.best_estimator_.history_
