@@ -123,8 +123,9 @@ class FeatureStore:
             folder.mkdir(parents=True, exist_ok=True)
             tmp = folder / f".{uuid.uuid4().hex}.tmp"
             save_file({"rows": rows}, str(tmp), metadata=meta)
-            os.replace(tmp, folder / f"{uuid.uuid4().hex}.safetensors")
-            self._evict_disk()
+            shard = folder / f"{uuid.uuid4().hex}.safetensors"
+            os.replace(tmp, shard)
+            self._evict_disk(keep=shard)
         except OSError as exc:  # read-only location, full disk: carry on without the disk cache
             warnings.warn(
                 f"The feature cache at {self.directory} cannot be written ({exc}); continuing with the "
@@ -134,19 +135,20 @@ class FeatureStore:
             )
             self.directory = None
 
-    def _evict_disk(self) -> None:
-        """Delete the oldest shards until the folder fits ``disk_bytes``. Other processes sharing
-        the folder may delete a shard between listing it and reading its size: it is skipped."""
-        sizes: list[tuple[float, int, Path]] = []
+    def _evict_disk(self, keep: Path | None = None) -> None:
+        """Delete the oldest shards until the folder fits ``disk_bytes``, ``keep`` (the shard just
+        written; file times may tie) last. Other processes sharing the folder may delete a shard
+        between listing it and reading its size: it is skipped."""
+        sizes: list[tuple[bool, float, int, Path]] = []
         for shard in self.directory.glob("*/*.safetensors"):
             try:
                 info = shard.stat()
             except FileNotFoundError:
                 continue
-            sizes.append((info.st_mtime, info.st_size, shard))
-        sizes.sort(key=lambda item: item[0])
-        total = sum(size for _, size, _ in sizes)
-        for _, size, shard in sizes:
+            sizes.append((shard == keep, info.st_mtime, info.st_size, shard))
+        sizes.sort(key=lambda item: item[:2])  # the kept shard after all others
+        total = sum(size for _, _, size, _ in sizes)
+        for _, _, size, shard in sizes:
             if total <= self.disk_bytes:
                 break
             shard.unlink(missing_ok=True)

@@ -62,11 +62,12 @@ def test_a_shard_deleted_by_another_process_during_eviction_is_skipped(tmp_path,
     for j in range(4):
         store.put_many("m", [f"{j}-{i}" for i in range(10)], torch.randn(10, 16))
     real_glob = Path.glob
+    older = sorted(tmp_path.glob("*/*.safetensors"))
 
     def racing_glob(self, pattern):
         found = list(real_glob(self, pattern))
-        if pattern.endswith(".safetensors") and found:
-            found[0].unlink()  # "another process" evicts it right after the listing
+        if pattern.endswith(".safetensors") and older:
+            older.pop(0).unlink()  # "another process" evicts an old shard right after the listing
         return iter(found)
 
     monkeypatch.setattr(Path, "glob", racing_glob)
