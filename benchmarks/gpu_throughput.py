@@ -230,7 +230,7 @@ def main() -> None:
                 f"  {what:<9} sklearn_zoo {ours_rate:9.1f} {unit}   hand loop {loop_rate:9.1f} {unit}"
             )
             print(
-                f"  {what:<9} time ratio sklearn_zoo / loop: {b[f'{what}_s'] and a[f'{what}_s'] / b[f'{what}_s']:.3f}x"
+                f"  {what:<9} time ratio sklearn_zoo / loop: {a[f'{what}_s'] / b[f'{what}_s']:.3f}x"
             )
         tflops = b["flops_per_sample"] * a["n"] / a["fit_s"] / 1e12
         line = f"  training FLOPs {b['flops_per_sample'] / 1e9:.1f} GFLOP/sample; fit {tflops:.1f} TFLOP/s"

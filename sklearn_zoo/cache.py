@@ -26,7 +26,7 @@ import torch
 from ._config import cache_dir
 from .backbones import Backbone
 from .inputs import TensorDataset
-from .module import is_channels_last
+from .module import wants_channels_last
 
 # beyond this, one fit's cached activations are not worth their memory: training runs uncached
 MAX_FIT_BYTES = 4 * 2**30
@@ -269,9 +269,8 @@ class FrozenFeatureCache:
         chunks: list[torch.Tensor] = []
         was_training = self.backbone.training
         self.backbone.to(self.device).eval()
-        # images go in NHWC where the weights are stored so (CUDA) and on the CPU, where oneDNN's
-        # NHWC inference kernels are faster even with NCHW weights; prefix_key records it
-        nhwc = is_channels_last(self.backbone) or torch.device(self.device).type == "cpu"
+        # frozen images run NHWC where that is faster (the layout prefix_key records)
+        nhwc = wants_channels_last(self.device, "image")
         autocast = (
             torch.autocast(torch.device(self.device).type, dtype=self.autocast_dtype)
             if self.autocast_dtype is not None

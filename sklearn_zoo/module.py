@@ -68,16 +68,6 @@ def trains_channels_last(device: str, modality: str) -> bool:
     return wants_channels_last(device, modality) and torch.device(device).type == "cuda"
 
 
-def is_channels_last(module: nn.Module) -> bool:
-    """Whether the first 4-D weight of ``module`` is stored NHWC (inputs should then be too)."""
-    weight = next((p for p in module.parameters() if p.dim() == 4), None)
-    return (
-        weight is not None
-        and weight.is_contiguous(memory_format=torch.channels_last)
-        and not weight.is_contiguous()
-    )
-
-
 def _nhwc(x: torch.Tensor | None) -> torch.Tensor | None:
     if isinstance(x, torch.Tensor) and x.dim() == 4:
         return x.contiguous(memory_format=torch.channels_last)

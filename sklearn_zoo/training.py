@@ -275,13 +275,14 @@ def build_net(
         params["compile"] = True
     if "optimizer" in extra and "optimizer__fused" not in extra:
         params.pop("optimizer__fused", None)  # the user's optimizer may not have the option
+    accelerator = extra.pop("accelerator", accelerator)
     params.update(extra)
-    if params.get("accelerator", accelerator) is None:
-        params.pop("accelerator", None)
+    if accelerator is None:
         return ZooNet(**params)
-    params.setdefault("accelerator", accelerator)
     # the accelerator places the model; its own print would make the net unpicklable
-    params.update(device=None, autocast_dtype=None, grad_accumulation_steps=1)
+    params.update(
+        accelerator=accelerator, device=None, autocast_dtype=None, grad_accumulation_steps=1
+    )
     params.setdefault("callbacks__print_log__sink", _sink(verbose))
     return AcceleratedZooNet(**params)
 

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._config import resolve_device
 from ..cache import FrozenFeatureCache, default_store, prefix_key
 from ..loading import load_backbone
-from ..module import is_channels_last, wants_channels_last
+from ..module import wants_channels_last
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._base import _article, autocast_dtype
 from ._modalities import IMAGE_CONSTRAINTS, TEXT_CONSTRAINTS, ImageInputMixin, TextInputMixin
@@ -83,7 +83,7 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 k=k,
                 pooling=self._pooling_kwargs(),
                 inputs=self._prep_signature(prep),
-                channels_last=is_channels_last(self.backbone_),
+                channels_last=wants_channels_last(self.device_, self._modality),
             )
         cache = FrozenFeatureCache(
             self.backbone_,
