@@ -70,17 +70,19 @@ class ZooNet(NeuralNet):
         if losses.dim() > 1:  # multi-label / multi-output: mean over outputs
             losses = losses.mean(dim=tuple(range(1, losses.dim())))
         if weight is None:
-            return losses.mean()
-        weight = weight.to(losses.device, losses.dtype)
-        return (losses * weight).sum() / weight.sum().clamp(min=1e-12)
+            loss = losses.mean()
+        else:
+            weight = weight.to(losses.device, losses.dtype)
+            loss = (losses * weight).sum() / weight.sum().clamp(min=1e-12)
+        if training and not torch.isfinite(loss):  # every training path: plain and Accelerate
+            raise FloatingPointError(f"the training loss became {loss.item()}")
+        return loss
 
     def train_step_single(self, batch: Any, **fit_params: Any) -> dict[str, Any]:
         self._set_training(True)
         Xi, yi = unpack_data(batch)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"the training loss became {loss.item()}")
         (loss / self.grad_accumulation_steps).backward()
         return {"loss": loss, "y_pred": y_pred}
 
@@ -123,18 +125,8 @@ class AcceleratedZooNet(AccelerateMixin, ZooNet):
     """:class:`ZooNet` trained through Hugging Face Accelerate: the accelerator places the model,
     wraps it for data parallel training when launched with ``accelerate launch``, and does the
     autocast and gradient accumulation. Hand it back with :func:`release_accelerator` after
-    ``fit``: skorch's accelerated nets do not pickle, the released one does."""
-
-    def train_step_single(self, batch: Any, **fit_params: Any) -> dict[str, Any]:
-        self._set_training(True)
-        Xi, yi = unpack_data(batch)
-        with self.accelerator.autocast():
-            y_pred = self.infer(Xi, **fit_params)
-            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"the training loss became {loss.item()}")
-        self.accelerator.backward(loss)  # divides by the accelerator's accumulation steps
-        return {"loss": loss, "y_pred": y_pred}
+    ``fit``: skorch's accelerated nets do not pickle, the released one does. skorch's own
+    ``train_step_single`` runs the step; :meth:`ZooNet.get_loss` keeps the NaN guard."""
 
 
 def make_accelerator(
