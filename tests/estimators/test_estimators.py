@@ -44,6 +44,8 @@ def test_image_classifier_end_to_end(image_clf, image_data):
     assert 0 <= image_clf.score(X, y) <= 1
     features = image_clf.transform(X)
     assert features.shape == (len(X), image_clf.net_.module_.backbone.num_features)
+    # the defaults: a frozen backbone, so "auto" is a probe
+    assert image_clf.strategy_ == "probe"
     assert image_clf.n_frozen_blocks_ == image_clf.n_blocks_
     assert len(image_clf.history_) == 2 and "train_loss" in image_clf.history_[0]
 
@@ -241,7 +243,11 @@ def test_embedders_set_output_pandas(
 
 def test_clone_get_set_params_and_html_repr(image_clf):
     params = image_clf.get_params()
-    assert params["freeze_depth"] == "all" and params["head_size"] == ()
+    assert (
+        params["freeze_depth"] == "all"
+        and params["strategy"] == "auto"
+        and params["head_size"] == ()
+    )
     other = clone(image_clf).set_params(freeze_depth=-2, head_size=(32,))
     assert other.freeze_depth == -2 and image_clf.freeze_depth == "all"
     assert "PretrainedImageClassifier" in image_clf._repr_html_()
