@@ -15,7 +15,7 @@ The default runs first; the strategy it picks is the very same fit (same seed an
 deterministic on the CPU), so that row reuses it instead of training it twice.
 
 ``--set lr=3e-3`` changes a parameter of every run; ``--dev`` scores on a validation split instead
-of the test set (for choosing defaults without looking at the test set: ``benchmarks/defaults.md``).
+of the test set (for choosing defaults without looking at the test set).
 Each run is appended to ``--out`` as one JSON line as soon as it ends.
 """
 
@@ -79,8 +79,7 @@ def run_one(modality: str, strategy: str, budget: int, seed: int, params: dict, 
         X, y, Xt, yt = image_split(budget, seed, dev)
         cls, extra = PretrainedImageClassifier, {"image_size": IMAGE_SIZE}
     chosen = {} if strategy == "default" else {"strategy": strategy}
-    settings = {"freeze_depth": 0, "max_epochs": None, **params}
-    clf = cls(random_state=seed, **extra, **chosen, **settings)
+    clf = cls(random_state=seed, **extra, **chosen, **params)  # the defaults: freeze_depth=0 ...
     default_store().clear()  # each fit pays for its own frozen features: standalone fit times
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

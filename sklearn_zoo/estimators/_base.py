@@ -162,15 +162,17 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         history: list[dict[str, Any]] = []
         tuned = False  # whether a contrastive stage changed the blocks the cache would store
         key = None
+        n_trainable = 0  # the parameters some stage trained (a contrastive stage: the encoder's)
         for stage in stages(strategy):
+            split = backbone.num_blocks if stage == "probe" else k
+            backbone.freeze(split)
+            n_trainable = max(n_trainable, backbone.trainable_parameters())
             if stage == "contrastive":
                 history += self._contrastive_stage(
                     backbone, inputs, target, train_idx, prep, device, seed, accelerator
                 )
                 tuned = True
                 continue
-            split = backbone.num_blocks if stage == "probe" else k
-            backbone.freeze(split)
             # LP-FT's fine-tuning keeps the normalization its head was trained on: BatchNorm in
             # train mode would normalize by batch statistics and move every feature at step one
             backbone.frozen_norm_stats = strategy == "lp-ft"
@@ -218,6 +220,8 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
                 if "train_loss" in epoch
             ]
             net = release_accelerator(net)  # a plain ZooNet: pickles without the Accelerator
+            if second:
+                self._warn_if_fine_tuning_undid_probe(history)
             if getattr(net, "interrupted_", False):
                 best = (
                     "best weights (lowest validation loss)" if valid_ds is not None else "weights"
@@ -241,12 +245,28 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             "prefix_key_": key,
             "n_blocks_": backbone.num_blocks,
             "n_frozen_blocks_": module.split,
-            "n_trainable_params_": backbone.trainable_parameters()
-            + sum(p.numel() for p in head.parameters()),
+            "n_trainable_params_": n_trainable + sum(p.numel() for p in head.parameters()),
             "device_": device,
             **target["fitted"],
             **prep.get("fitted", {}),
         }
+
+    def _warn_if_fine_tuning_undid_probe(self, history: list[dict[str, Any]]) -> None:
+        """LP-FT's fine-tuning keeps BatchNorm statistics fixed, so a rate too high for the
+        backbone can wreck the features the head learned on: say so instead of failing quietly."""
+        probe = [row["train_loss"] for row in history if row["stage"] == "probe"]
+        tuned = [row["train_loss"] for row in history if row["stage"] == "finetune"]
+        if probe and tuned and tuned[-1] > probe[0]:
+            rate = self.lr * self.backbone_lr_scale
+            warnings.warn(
+                f"strategy 'lp-ft': fine-tuning at lr * backbone_lr_scale = {rate:g} ended with a "
+                f"training loss ({tuned[-1]:.3g}) above the head's first epoch on the frozen "
+                f"backbone ({probe[0]:.3g}): the rate is too high for the backbone. Lower "
+                f"backbone_lr_scale (try {self.backbone_lr_scale / 10:g}) or use "
+                "strategy='probe'.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _resolve_strategy(self, target: dict[str, Any]) -> str:
         stratify = target.get("stratify")

@@ -7,17 +7,17 @@ PARAMS_DOC = """
         A catalogue name (``sklearn-zoo list --modality {modality}``), a ``"source:NAME"`` name
         (``torchvision:``, ``timm:``, ``hf:``), a local directory, or ``"timm:NAME@weights.safetensors"``.
     strategy : {"auto", "probe", "finetune", "lp-ft"{contrastive}}, default="auto"
-        How the network trains (see the "Training strategies" guide); with the default
-        ``freeze_depth="all"`` every strategy is a probe. ``"probe"`` trains the head
+        How the network trains (see the "Training strategies" guide). ``"probe"`` trains the head
         on the frozen backbone (``freeze_depth`` is ignored); ``"finetune"`` trains the head and
         the blocks ``freeze_depth`` leaves trainable together; ``"lp-ft"`` first trains the head
         on the frozen backbone (on cached features, nearly free), then fine-tunes the head and those
         blocks from it at ``lr * backbone_lr_scale``, keeping BatchNorm statistics as pretrained.
 {contrastive_doc}        ``"auto"`` is {auto}. ``strategy_`` records what ran; a
         strategy with nothing to fine-tune (``freeze_depth="all"``) runs as ``"probe"``.
-    freeze_depth : "all" or int, default="all"
+    freeze_depth : "all" or int, default=0
         Blocks run from the input (stem first). ``0`` fine-tunes everything, ``k`` freezes the
-        first ``k`` blocks, ``-k`` trains only the last ``k``, ``"all"`` freezes the backbone.
+        first ``k`` blocks, ``-k`` trains only the last ``k``, ``"all"`` freezes the backbone (a
+        linear probe: the fastest fit, and what ``strategy="probe"`` does with any depth).
     head_size : tuple of int, default=()
         Hidden widths of the MLP head; ``()`` is a linear head.
     head_dropout : float, default=0.0
@@ -25,10 +25,10 @@ PARAMS_DOC = """
         Learning rate of the head (AdamW), and of the probe stages.
     backbone_lr_scale : float, default=0.1
         The trainable backbone blocks learn at ``lr * backbone_lr_scale``.
-    max_epochs : int or None, default=10
+    max_epochs : int or None, default=None
         Epochs of each training stage. ``None`` sizes each stage from the data: about 500
         optimizer steps for a head on frozen features (10 to 500 epochs), about 300 for fine-tuning
-        (3 to 30 epochs).
+        (3 to 30 epochs). An int gives every stage that many epochs.
     batch_size : int, default=32
     weight_decay : float, default=0.01
     warmup_fraction : float, default=0.1
@@ -82,6 +82,9 @@ ATTRS_DOC = """
     strategy_ : str
         The training strategy that ran (what ``strategy="auto"`` chose).
     n_blocks_, n_frozen_blocks_, n_trainable_params_ : int
+        The backbone's blocks; those frozen in the last stage (all of them after a contrastive
+        stage, which trains the encoder before the head); the parameters some stage trained,
+        head included.
 """
 
 

@@ -90,9 +90,11 @@ class PretrainedTextClassifier(
     >>> from sklearn_zoo import PretrainedTextClassifier
     >>> texts = ["great film", "loved it", "wonderful acting", "awful film", "hated it", "terrible acting"]
     >>> labels = ["pos", "pos", "pos", "neg", "neg", "neg"]
-    >>> clf = PretrainedTextClassifier("all-MiniLM-L6-v2", max_epochs=30, lr=1e-2, random_state=0)
+    >>> clf = PretrainedTextClassifier("all-MiniLM-L6-v2", random_state=0)
     >>> clf.fit(texts, labels).predict(["a wonderful film", "an awful film"]).tolist()
     ['pos', 'neg']
+    >>> clf.strategy_  # 3 labelled texts per class: sentence pairs first, then the head
+    'contrastive'
     """
     )
 
@@ -109,12 +111,12 @@ class PretrainedTextClassifier(
         checkpoint: Any = "all-MiniLM-L6-v2",
         *,
         strategy: str = "auto",
-        freeze_depth: Any = "all",
+        freeze_depth: Any = 0,
         head_size: Any = (),
         head_dropout: float = 0.0,
         lr: float = 1e-3,
         backbone_lr_scale: float = 0.1,
-        max_epochs: int | None = 10,
+        max_epochs: int | None = None,
         batch_size: int = 32,
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,
@@ -169,12 +171,12 @@ class PretrainedTextRegressor(TextInputMixin, ZooRegressorMixin, ZooEstimatorMix
         checkpoint: Any = "all-MiniLM-L6-v2",
         *,
         strategy: str = "auto",
-        freeze_depth: Any = "all",
+        freeze_depth: Any = 0,
         head_size: Any = (),
         head_dropout: float = 0.0,
         lr: float = 1e-3,
         backbone_lr_scale: float = 0.1,
-        max_epochs: int | None = 10,
+        max_epochs: int | None = None,
         batch_size: int = 32,
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,

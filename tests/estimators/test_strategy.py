@@ -20,10 +20,16 @@ from sklearn_zoo import (
 )
 from sklearn_zoo.cache import default_store
 from sklearn_zoo.contrastive import sample_pairs
-from sklearn_zoo.estimators._strategy import AUTO_EPOCHS, CONTRASTIVE_MAX_PER_CLASS, auto_epochs
+from sklearn_zoo.estimators._strategy import (
+    AUTO_EPOCHS,
+    CONTRASTIVE_MAX_PER_CLASS,
+    FINETUNE_MIN_PER_CLASS,
+    auto_epochs,
+    resolve_strategy,
+)
 
 FAST = {"max_epochs": 2, "batch_size": 16, "random_state": 0}
-FT = {**FAST, "freeze_depth": 0}  # something to fine-tune (the estimators default to "all")
+FT = {**FAST, "freeze_depth": 0}  # the default, spelled out: something to fine-tune
 
 
 class RecordLR(Callback):
@@ -94,9 +100,18 @@ def test_finetune_trains_backbone_and_head_together(tiny_image_checkpoint, image
     assert sorted(rec.seen[0]) == pytest.approx([1e-3, 1e-2])  # backbone at lr * scale, head at lr
 
 
-def test_defaults_train_the_head_only(tiny_image_checkpoint, image_data):
+def test_defaults_fine_tune_everything_from_a_trained_head(tiny_image_checkpoint, image_data):
     X, y = image_data
     clf = PretrainedImageClassifier(tiny_image_checkpoint, image_size=32, **FAST).fit(X, y)
+    assert clf.get_params()["freeze_depth"] == 0 and clf.get_params()["strategy"] == "auto"
+    assert clf.strategy_ == "lp-ft" and clf.n_frozen_blocks_ == 0
+
+
+def test_freeze_depth_all_under_auto_is_a_probe(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint, image_size=32, freeze_depth="all", **FAST
+    ).fit(X, y)
     assert clf.strategy_ == "probe" and clf.n_frozen_blocks_ == clf.n_blocks_
 
 
@@ -212,6 +227,41 @@ def test_auto_picks_contrastive_for_few_shot_text_and_lp_ft_otherwise(
     )
 
 
+@pytest.mark.parametrize(
+    "modality, classifier, multilabel, per_class, expected",
+    [
+        ("text", True, False, 4, "contrastive"),
+        ("text", True, False, CONTRASTIVE_MAX_PER_CLASS, "contrastive"),
+        ("text", True, False, CONTRASTIVE_MAX_PER_CLASS + 1, "lp-ft"),
+        ("text", True, False, FINETUNE_MIN_PER_CLASS - 1, "lp-ft"),
+        ("text", True, False, FINETUNE_MIN_PER_CLASS, "finetune"),
+        ("text", True, True, 4, "lp-ft"),  # multi-label: no class per sample
+        ("text", False, False, 0, "lp-ft"),  # regressor
+        ("image", True, False, 4, "lp-ft"),
+        ("image", True, False, 5000, "lp-ft"),
+    ],
+)
+def test_the_auto_rule(modality, classifier, multilabel, per_class, expected):
+    chosen = resolve_strategy(
+        "auto",
+        modality=modality,
+        classifier=classifier,
+        multilabel=multilabel,
+        min_class_count=per_class,
+    )
+    assert chosen == expected
+    assert (
+        resolve_strategy(
+            "probe",
+            modality=modality,
+            classifier=classifier,
+            multilabel=multilabel,
+            min_class_count=per_class,
+        )
+        == "probe"
+    )
+
+
 def test_contrastive_pulls_each_class_together(tiny_text_checkpoint, text_data):
     X, y = text_data
 
@@ -232,6 +282,10 @@ def test_contrastive_pulls_each_class_together(tiny_text_checkpoint, text_data):
     pairs.fit(X, y)
     assert pairs.strategy_ == "contrastive"
     assert pairs.n_frozen_blocks_ == pairs.n_blocks_ and pairs.prefix_key_ is None
+    # the head trained last on a frozen encoder, but the encoder trained first: both count
+    n_encoder = sum(p.numel() for p in pairs.net_.module_.backbone.parameters())
+    assert probe.n_trainable_params_ + n_encoder // 2 < pairs.n_trainable_params_
+    assert pairs.n_trainable_params_ <= probe.n_trainable_params_ + n_encoder
     assert separation(pairs) > separation(probe) + 0.1
     assert pairs.score(X, y) >= probe.score(X, y)
     contrastive_rows = [r for r in pairs.history_ if r["stage"] == "contrastive"]
@@ -336,3 +390,18 @@ def test_auto_is_the_same_fit_as_the_strategy_it_picks(tiny_image_checkpoint, im
     ).fit(X, y)
     assert auto.strategy_ == "lp-ft"
     np.testing.assert_array_equal(auto.predict_proba(X), lpft.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "tuned, warns", [([2.3, 2.2], True), ([0.5, 0.2], False), ([3.0, 1.5], False)]
+)
+def test_lp_ft_warns_when_fine_tuning_ends_worse_than_the_untrained_head(tuned, warns, recwarn):
+    est = PretrainedImageClassifier(lr=3e-3, backbone_lr_scale=1.0)
+    history = [{"stage": "probe", "train_loss": loss} for loss in (2.1, 0.4, 0.06)]
+    history += [{"stage": "finetune", "train_loss": loss} for loss in tuned]
+    est._warn_if_fine_tuning_undid_probe(history)
+    messages = [str(w.message) for w in recwarn if "too high for the backbone" in str(w.message)]
+    assert len(messages) == warns
+    if warns:
+        assert "lr * backbone_lr_scale = 0.003" in messages[0]
+        assert "try 0.1" in messages[0]
