@@ -36,6 +36,7 @@ def ours(freeze_depth, epochs: int, size: int) -> float:
     X, y, Xt, yt = _data()
     clf = PretrainedImageClassifier(
         freeze_depth=freeze_depth,
+        strategy="finetune",  # the same training as the loop: one stage
         image_size=size,
         lr=LR,
         backbone_lr_scale=1.0,

@@ -85,6 +85,7 @@ def ours_fit(kind: str, smoke: bool, batch: int, steps: int, device: str, tmp: s
     cls = PretrainedImageClassifier if kind == "image" else PretrainedTextClassifier
     common = dict(
         freeze_depth=0,
+        strategy="finetune",  # one stage, as the hand-written loop
         pretrained=False,
         batch_size=batch,
         lr=1e-4,

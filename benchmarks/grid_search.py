@@ -64,6 +64,7 @@ def ours(epochs: int, size: int):
     base.load_backbone = counted
     X, y = _data()
     est = PretrainedImageClassifier(
+        strategy="finetune",  # the same training as the skorch baseline: one stage per fit
         image_size=size,
         lr=LR,
         backbone_lr_scale=1.0,

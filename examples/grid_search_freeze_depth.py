@@ -38,7 +38,7 @@ def main(quick: bool = False) -> dict:
         image_size=32 if quick else 64,  # digits are tiny: upscaling to 224 px buys little
         max_epochs=4 if quick else 10,
         batch_size=64,
-        lr=1e-2,
+        lr=3e-3,
         random_state=0,
     )
     grid = {

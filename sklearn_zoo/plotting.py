@@ -36,6 +36,18 @@ def _history(estimator: Any) -> tuple[list[dict[str, Any]], Any]:
     return history, estimator
 
 
+def _stages(history: list[dict[str, Any]]) -> list[tuple[Any, int, int]]:
+    """The training stages of a history, in order: ``(stage, first row, row after the last)``."""
+    runs: list[tuple[Any, int, int]] = []
+    for i, row in enumerate(history):
+        name = row.get("stage")
+        if runs and runs[-1][0] == name:
+            runs[-1] = (name, runs[-1][1], i + 1)
+        else:
+            runs.append((name, i, i + 1))
+    return runs
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
@@ -46,6 +58,9 @@ def plot_learning_curves(estimator: Any, ax: Any = None) -> Any:
     Draws ``train_loss`` and, when the estimator held out a validation set (``early_stopping=True``),
     ``valid_loss`` with its best epoch marked. Scores recorded per epoch, such as ``valid_acc`` from
     a skorch ``EpochScoring`` callback passed in ``net_params``, go on a second y-axis at the right.
+    A fit of several stages (``strategy="lp-ft"`` or ``"contrastive"``: ``history_`` rows carry a
+    ``stage``) is drawn stage after stage, each named, the lines broken and a dotted rule between
+    them; the x axis then counts epochs over the whole fit.
 
     Parameters
     ----------
@@ -76,8 +91,10 @@ def plot_learning_curves(estimator: Any, ax: Any = None) -> Any:
     >>> clf = PretrainedImageClassifier(image_size=32, max_epochs=3, early_stopping=True,
     ...                                 validation_fraction=0.25, random_state=0)
     >>> ax = plot_learning_curves(clf.fit(X[:80], y[:80]))
-    >>> [line.get_label() for line in ax.get_lines()]
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
     ['train_loss', 'valid_loss']
+    >>> [text.get_text() for text in ax.texts]  # the stages of the default strategy="lp-ft"
+    ['probe', 'finetune']
     """
     history, fitted = _history(estimator)
     try:
@@ -88,12 +105,29 @@ def plot_learning_curves(estimator: Any, ax: Any = None) -> Any:
         ) from exc
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.0))
-    epochs = [row.get("epoch", i + 1) for i, row in enumerate(history)]
-    keys = list(dict.fromkeys(k for row in history for k in row))
+    stages = _stages(history)
+    if len(stages) > 1:  # each stage counts its epochs from 1: lay the stages end to end
+        epochs = list(range(1, len(history) + 1))
+    else:
+        epochs = [row.get("epoch", i + 1) for i, row in enumerate(history)]
+    keys = list(dict.fromkeys(k for row in history for k in row if k != "stage"))
 
     def series(key: str) -> tuple[list, list]:
-        pairs = [(e, row[key]) for e, row in zip(epochs, history) if _is_number(row.get(key))]
-        return [p[0] for p in pairs], [float(p[1]) for p in pairs]
+        """The points of ``key``, a NaN between stages so that the line breaks there."""
+        xs: list = []
+        ys: list = []
+        for _, start, stop in stages:
+            pairs = [
+                (epochs[i], float(history[i][key]))
+                for i in range(start, stop)
+                if _is_number(history[i].get(key))
+            ]
+            if xs and pairs:
+                xs.append((xs[-1] + pairs[0][0]) / 2)
+                ys.append(float("nan"))
+            xs += [p[0] for p in pairs]
+            ys += [p[1] for p in pairs]
+        return xs, ys
 
     losses = [k for k in ("train_loss", "valid_loss") if k in keys]
     losses += [k for k in keys if k.endswith("_loss") and k not in losses]
@@ -102,9 +136,29 @@ def plot_learning_curves(estimator: Any, ax: Any = None) -> Any:
         if not xs:
             continue
         (line,) = ax.plot(xs, ys, marker="o", markersize=3, label=key)
-        if key.startswith("valid"):  # the epoch early stopping restores
-            best = min(range(len(ys)), key=ys.__getitem__)
-            ax.scatter([xs[best]], [ys[best]], s=60, facecolors="none", edgecolors=line.get_color())
+        if key.startswith("valid"):  # the epoch early stopping restores, in each stage
+            for _, start, stop in stages:
+                points = [
+                    (epochs[i], float(history[i][key]))
+                    for i in range(start, stop)
+                    if _is_number(history[i].get(key))
+                ]
+                if points:
+                    x, y = min(points, key=lambda p: p[1])
+                    ax.scatter([x], [y], s=60, facecolors="none", edgecolors=line.get_color())
+    if len(stages) > 1:  # where each stage starts, and its name
+        for i, (name, start, _) in enumerate(stages):
+            if i:
+                ax.axvline(epochs[start] - 0.5, color="0.6", linestyle=":", linewidth=1)
+            ax.text(
+                epochs[start] - 0.4,
+                0.98,
+                str(name),
+                transform=ax.get_xaxis_transform(),
+                va="top",
+                fontsize="small",
+                color="0.4",
+            )
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -21,7 +21,14 @@ from sklearn_zoo.training import ZooNet
 pytest.importorskip("accelerate")
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-FAST = {"max_epochs": 2, "batch_size": 16, "random_state": 0, "device": "cpu"}
+# one training stage, so that optimizer steps and epochs are those of a single net
+FAST = {
+    "max_epochs": 2,
+    "batch_size": 16,
+    "random_state": 0,
+    "device": "cpu",
+    "strategy": "finetune",
+}
 
 
 class Record(Callback):
@@ -49,6 +56,27 @@ def _fit(cls, checkpoint, X, y, **params):
     net_params = {"callbacks": [Record(seen)], **params.pop("net_params", {})}
     est = cls(checkpoint, net_params=net_params, **{**FAST, **params})
     return est.fit(X, y), seen
+
+
+def test_lp_ft_runs_both_stages_through_one_accelerator(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    clf, seen = _fit(
+        PretrainedImageClassifier,
+        tiny_image_checkpoint,
+        X,
+        y,
+        image_size=16,
+        strategy="lp-ft",
+        freeze_depth=-1,
+        accelerate=True,
+        grad_accumulation_steps=2,
+    )
+    assert [row["stage"] for row in clf.history_] == ["probe"] * 2 + ["finetune"] * 2
+    assert seen["optimizer"] == "AcceleratedOptimizer"
+    assert seen["steps"] == 4  # the fine-tuning stage's own optimizer: 2 epochs x 4 / 2
+    assert type(clf.net_) is ZooNet and not hasattr(clf.net_, "accelerator")
+    assert clf.predict_proba(X).shape == (60, 3)
+    pickle.loads(pickle.dumps(clf))
 
 
 def test_trains_through_accelerate_and_accumulates_there(tiny_image_checkpoint, image_data):

@@ -23,12 +23,19 @@ def _close_figures():
 
 
 def _image_clf(checkpoint: str, **params) -> PretrainedImageClassifier:
-    defaults = {"image_size": 32, "max_epochs": 3, "lr": 1e-2, "batch_size": 16, "random_state": 0}
+    defaults = {
+        "image_size": 32,
+        "max_epochs": 3,
+        "lr": 1e-2,
+        "batch_size": 16,
+        "random_state": 0,
+        "strategy": "finetune",  # one stage: its epochs are the x axis as they are
+    }
     return PretrainedImageClassifier(checkpoint, **{**defaults, **params})
 
 
-def _labels(ax) -> list[str]:
-    return [line.get_label() for line in ax.get_lines()]
+def _labels(ax) -> list[str]:  # "_..." labels stay out of the legend, as in matplotlib
+    return [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
 
 
 def test_learning_curves_train_and_valid_loss(tiny_image_checkpoint, image_data):
@@ -53,7 +60,29 @@ def test_learning_curves_train_loss_only_into_given_axes(tiny_text_checkpoint, t
     fig, (left, right) = plt.subplots(1, 2)
     assert plot_learning_curves(clf, ax=right) is right
     assert _labels(right) == ["train_loss"]
-    assert _labels(left) == []
+    assert [t.get_text() for t in right.texts] == ["contrastive", "probe"]  # few-shot text
+    assert _labels(left) == [] and not left.texts
+
+
+def test_learning_curves_lay_the_stages_end_to_end(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    clf = _image_clf(
+        tiny_image_checkpoint, strategy="lp-ft", early_stopping=True, validation_fraction=0.25
+    ).fit(X, y)
+    assert [row["stage"] for row in clf.history_] == ["probe"] * 3 + ["finetune"] * 3
+    ax = plot_learning_curves(clf)
+    train, valid = ax.get_lines()[:2]
+    for line, key in ((train, "train_loss"), (valid, "valid_loss")):
+        xs, ys = line.get_xdata(), line.get_ydata()
+        # epochs 1-3 of the probe, a break, then epochs 1-3 of fine-tuning drawn as 4-6
+        np.testing.assert_allclose(xs, [1, 2, 3, 3.5, 4, 5, 6])
+        assert np.isnan(ys[3])
+        np.testing.assert_allclose(np.delete(ys, 3), [row[key] for row in clf.history_])
+    assert [t.get_text() for t in ax.texts] == ["probe", "finetune"]
+    rules = [line for line in ax.get_lines() if line.get_label().startswith("_")]
+    assert len(rules) == 1 and rules[0].get_xdata()[0] == 3.5
+    assert len(ax.collections) == 2  # each stage's best validation epoch
+    assert _labels(ax) == ["train_loss", "valid_loss"]
 
 
 def test_learning_curves_score_on_a_twin_axis(tiny_image_checkpoint, image_data):

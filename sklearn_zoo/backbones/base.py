@@ -59,6 +59,7 @@ class Backbone(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.frozen_blocks = 0
+        self.frozen_norm_stats = False
 
     # -- structure -------------------------------------------------------------------------
     def block_param_names(self) -> list[list[str]]:
@@ -131,11 +132,18 @@ class Backbone(nn.Module):
         return names
 
     def train(self, mode: bool = True) -> Backbone:
+        """Train mode, except for frozen blocks and, with ``frozen_norm_stats``, the BatchNorm
+        layers (their weights still learn, their running statistics and batch normalization stay
+        those of the pretrained network)."""
         super().train(mode)
         if mode and self.frozen_blocks:
             modules = dict(self.named_modules())
             for name in self._frozen_module_names():
                 modules[name].eval()
+        if mode and getattr(self, "frozen_norm_stats", False):  # older pickles lack it
+            for module in self.modules():
+                if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                    module.eval()
         return self
 
     def trainable_parameters(self) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state
@@ -22,6 +22,7 @@ from ..loading import load_backbone
 from ..module import ZooModule, make_head, trains_channels_last, wants_channels_last
 from ..training import build_net, make_accelerator, release_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
+from ._strategy import STRATEGIES, auto_epochs, resolve_strategy, stages
 
 COMMON_CONSTRAINTS: dict[str, list] = {
     "checkpoint": [str, CheckpointSpec],
@@ -30,7 +31,8 @@ COMMON_CONSTRAINTS: dict[str, list] = {
     "head_dropout": [Interval(Real, 0, 1, closed="left")],
     "lr": [Interval(Real, 0, None, closed="neither")],
     "backbone_lr_scale": [Interval(Real, 0, None, closed="left")],
-    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "strategy": [StrOptions(set(STRATEGIES))],
+    "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "weight_decay": [Interval(Real, 0, None, closed="left")],
     "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
@@ -125,15 +127,15 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
 
     def _fit_net(self, spec, inputs, target, weights, head_size, device, seed) -> dict[str, Any]:
         backbone = load_backbone(spec, pretrained=self.pretrained, **self._pooling_kwargs())
-        try:
-            k = backbone.freeze(self.freeze_depth, spec.name)
-        except (TypeError, ValueError) as exc:  # name the estimator, as scikit-learn does
-            message = str(exc).replace(
-                "The 'freeze_depth' parameter",
-                f"The 'freeze_depth' parameter of {type(self).__name__}",
-                1,
+        strategy = self._resolve_strategy(target)
+        if strategy == "contrastive" and target.get("stratify") is None:
+            raise ValueError(
+                f"strategy='contrastive' needs one class per sample; {type(self).__name__} got a "
+                "multi-label (2-D indicator) y. Use strategy='lp-ft' for multi-label targets."
             )
-            raise type(exc)(message) from None
+        k = self._freeze(backbone, "all" if strategy == "probe" else self.freeze_depth, spec)
+        if k == backbone.num_blocks:  # nothing of the backbone is left to train
+            strategy = "probe"
         prep = self._prepare_inputs(spec)
         accelerator = None
         if self.accelerate:  # made first: in a multi-GPU launch it picks this process's GPU
@@ -147,73 +149,171 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         head = make_head(backbone.num_features, head_size, target["n_outputs"], self.head_dropout)
         channels_last = wants_channels_last(device, self._modality)  # the frozen prefix's layout
         train_nhwc = trains_channels_last(device, self._modality)
-        module = ZooModule(backbone, head, split=k, channels_last=train_nhwc)
-        if train_nhwc:
-            module = module.to(memory_format=torch.channels_last)
 
         y_all = {"y": target["y"]} if weights is None else {"y": target["y"], "w": weights}
         train_idx, valid_idx = self._split(len(inputs), target.get("stratify"), seed)
-        train_ds, valid_ds = (
+        train_raw, valid_raw = (
             self._make_dataset(inputs, prep, _rows(y_all, idx), idx, training=(idx is train_idx))
             if idx is not None
             else None
             for idx in (train_idx, valid_idx)
         )
+        criterion = self._criterion(target)
+        history: list[dict[str, Any]] = []
+        tuned = False  # whether a contrastive stage changed the blocks the cache would store
         key = None
-        cacheable = self.cache and k > 0 and backbone.can_split_at(k) and not self._augments()
-        if cacheable:
-            key = prefix_key(
-                spec,
-                pretrained=self.pretrained,
-                seed=seed,
-                k=k,
-                pooling=self._pooling_kwargs(),
-                inputs=self._prep_signature(prep),
-                channels_last=channels_last,
+        n_trainable = 0  # the parameters some stage trained (a contrastive stage: the encoder's)
+        for stage in stages(strategy):
+            split = backbone.num_blocks if stage == "probe" else k
+            backbone.freeze(split)
+            n_trainable = max(n_trainable, backbone.trainable_parameters())
+            if stage == "contrastive":
+                history += self._contrastive_stage(
+                    backbone, inputs, target, train_idx, prep, device, seed, accelerator
+                )
+                tuned = True
+                continue
+            # LP-FT's fine-tuning keeps the normalization its head was trained on: BatchNorm in
+            # train mode would normalize by batch statistics and move every feature at step one
+            backbone.frozen_norm_stats = strategy == "lp-ft"
+            module = ZooModule(backbone, head, split=split, channels_last=train_nhwc)
+            if train_nhwc:
+                module = module.to(memory_format=torch.channels_last)
+            train_ds, valid_ds, key = train_raw, valid_raw, None
+            if self.cache and split > 0 and backbone.can_split_at(split) and not self._augments():
+                if not tuned:  # the prefix of these weights is the same in every fit: share it
+                    key = prefix_key(
+                        spec,
+                        pretrained=self.pretrained,
+                        seed=seed,
+                        k=split,
+                        pooling=self._pooling_kwargs(),
+                        inputs=self._prep_signature(prep),
+                        channels_last=channels_last,
+                    )
+                cache = FrozenFeatureCache(
+                    backbone,
+                    split,
+                    device=device,
+                    batch_size=self.batch_size,
+                    model_key=key,
+                    store=default_store(),
+                )
+                train_ds = cache.wrap(train_ds) or train_ds
+                valid_ds = (cache.wrap(valid_ds) or valid_ds) if valid_ds is not None else None
+            # LP-FT's fine-tuning starts from a trained head: everything learns at the lower rate
+            second = stage == "finetune" and strategy == "lp-ft"
+            net = self._train(
+                module,
+                criterion,
+                train_ds,
+                valid_ds,
+                device,
+                accelerator,
+                lr=self.lr * self.backbone_lr_scale if second else self.lr,
+                backbone_lr_scale=1.0 if second else self.backbone_lr_scale,
+                max_epochs=self._epochs(stage, len(train_ds)),
             )
-            cache = FrozenFeatureCache(
-                backbone,
-                k,
-                device=device,
-                batch_size=self.batch_size,
-                model_key=key,
-                store=default_store(),
-            )
-            train_ds = cache.wrap(train_ds) or train_ds
-            valid_ds = (cache.wrap(valid_ds) or valid_ds) if valid_ds is not None else None
-        net = self._train(module, self._criterion(target), train_ds, valid_ds, device, accelerator)
-        history = [  # an epoch cut short by Ctrl-C has no losses: it is left out
-            {k: v for k, v in epoch.items() if k != "batches"}
-            for epoch in net.history
-            if "train_loss" in epoch
-        ]
-        if getattr(net, "interrupted_", False):
-            best = "best weights (lowest validation loss)" if valid_ds is not None else "weights"
-            warnings.warn(
-                f"fit was interrupted (KeyboardInterrupt) after {len(history)} of {self.max_epochs} "
-                f"epochs. {type(self).__name__} is fitted with the {best} reached so far; call fit "
-                "again to train it fully.",
-                UserWarning,
-                stacklevel=3,
-            )
-        net = release_accelerator(net)  # a plain ZooNet: pickles without the Accelerator
+            history += [  # an epoch cut short by Ctrl-C has no losses: it is left out
+                {**{k: v for k, v in epoch.items() if k != "batches"}, "stage": stage}
+                for epoch in net.history
+                if "train_loss" in epoch
+            ]
+            net = release_accelerator(net)  # a plain ZooNet: pickles without the Accelerator
+            if second:
+                self._warn_if_fine_tuning_undid_probe(history)
+            if getattr(net, "interrupted_", False):
+                best = (
+                    "best weights (lowest validation loss)" if valid_ds is not None else "weights"
+                )
+                done = sum(row["stage"] == stage for row in history)
+                warnings.warn(
+                    f"fit was interrupted (KeyboardInterrupt) after {done} of {net.max_epochs} "
+                    f"epochs of its {stage!r} stage. {type(self).__name__} is fitted with the "
+                    f"{best} reached so far; call fit again to train it fully.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+                break
         net.trim_for_prediction()
         net.module = type(module)  # the instance lives on as net.module_: do not pickle it twice
         return {
             "net_": net,
             "spec_": spec,
             "history_": history,
+            "strategy_": strategy,
             "prefix_key_": key,
             "n_blocks_": backbone.num_blocks,
-            "n_frozen_blocks_": k,
-            "n_trainable_params_": backbone.trainable_parameters()
-            + sum(p.numel() for p in head.parameters()),
+            "n_frozen_blocks_": module.split,
+            "n_trainable_params_": n_trainable + sum(p.numel() for p in head.parameters()),
             "device_": device,
             **target["fitted"],
             **prep.get("fitted", {}),
         }
 
-    def _train(self, module, criterion, train_ds, valid_ds, device: str, accelerator=None):
+    def _warn_if_fine_tuning_undid_probe(self, history: list[dict[str, Any]]) -> None:
+        """LP-FT's fine-tuning keeps BatchNorm statistics fixed, so a rate too high for the
+        backbone can wreck the features the head learned on: say so instead of failing quietly."""
+        probe = [row["train_loss"] for row in history if row["stage"] == "probe"]
+        tuned = [row["train_loss"] for row in history if row["stage"] == "finetune"]
+        if probe and tuned and tuned[-1] > probe[0]:
+            rate = self.lr * self.backbone_lr_scale
+            warnings.warn(
+                f"strategy 'lp-ft': fine-tuning at lr * backbone_lr_scale = {rate:g} ended with a "
+                f"training loss ({tuned[-1]:.3g}) above the head's first epoch on the frozen "
+                f"backbone ({probe[0]:.3g}): the rate is too high for the backbone. Lower "
+                f"backbone_lr_scale (try {self.backbone_lr_scale / 10:g}) or use "
+                "strategy='probe'.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _resolve_strategy(self, target: dict[str, Any]) -> str:
+        stratify = target.get("stratify")
+        return resolve_strategy(
+            self.strategy,
+            modality=self._modality,
+            classifier=is_classifier(self),
+            multilabel=stratify is None,
+            min_class_count=int(np.bincount(stratify).min()) if stratify is not None else 0,
+        )
+
+    def _freeze(self, backbone, freeze_depth: Any, spec: CheckpointSpec) -> int:
+        try:
+            return backbone.freeze(freeze_depth, spec.name)
+        except (TypeError, ValueError) as exc:  # name the estimator, as scikit-learn does
+            message = str(exc).replace(
+                "The 'freeze_depth' parameter",
+                f"The 'freeze_depth' parameter of {type(self).__name__}",
+                1,
+            )
+            raise type(exc)(message) from None
+
+    def _epochs(self, stage: str, n_train: int) -> int:
+        if self.max_epochs is not None:
+            return self.max_epochs
+        return auto_epochs(stage, n_train, self.batch_size, self.grad_accumulation_steps)
+
+    def _contrastive_stage(
+        self, backbone, inputs, target, train_idx, prep, device, seed, accelerator
+    ) -> list[dict[str, Any]]:
+        raise ValueError(
+            f"strategy='contrastive' is for text classifiers; {type(self).__name__} cannot use it."
+        )
+
+    def _train(
+        self,
+        module,
+        criterion,
+        train_ds,
+        valid_ds,
+        device: str,
+        accelerator=None,
+        *,
+        lr: float,
+        backbone_lr_scale: float,
+        max_epochs: int,
+    ):
         """Build the skorch net and fit it. A GPU out-of-memory error halves ``batch_size`` and
         starts again from the initial weights, down to 1 (with a warning each time)."""
         # the weights that training changes (trainable parameters, buffers), for a fresh restart
@@ -227,10 +327,10 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             net = build_net(
                 module,
                 criterion,
-                lr=self.lr,
-                backbone_lr_scale=self.backbone_lr_scale,
+                lr=lr,
+                backbone_lr_scale=backbone_lr_scale,
                 weight_decay=self.weight_decay,
-                max_epochs=self.max_epochs,
+                max_epochs=max_epochs,
                 batch_size=batch_size,
                 # optimizer steps: the accelerator steps the schedule once per accumulation
                 steps_per_epoch=math.ceil(

@@ -6,17 +6,29 @@ PARAMS_DOC = """
     checkpoint : str or CheckpointSpec, default={default!r}
         A catalogue name (``sklearn-zoo list --modality {modality}``), a ``"source:NAME"`` name
         (``torchvision:``, ``timm:``, ``hf:``), a local directory, or ``"timm:NAME@weights.safetensors"``.
-    freeze_depth : "all" or int, default="all"
+    strategy : {"auto", "probe", "finetune", "lp-ft"{contrastive}}, default="auto"
+        How the network trains (see the "Training strategies" guide). ``"probe"`` trains the head
+        on the frozen backbone (``freeze_depth`` is ignored); ``"finetune"`` trains the head and
+        the blocks ``freeze_depth`` leaves trainable together; ``"lp-ft"`` first trains the head
+        on the frozen backbone (on cached features, nearly free), then fine-tunes the head and those
+        blocks from it at ``lr * backbone_lr_scale``, keeping BatchNorm statistics as pretrained.
+{contrastive_doc}        ``"auto"`` is {auto}. ``strategy_`` records what ran; a
+        strategy with nothing to fine-tune (``freeze_depth="all"``) runs as ``"probe"``.
+    freeze_depth : "all" or int, default=0
         Blocks run from the input (stem first). ``0`` fine-tunes everything, ``k`` freezes the
-        first ``k`` blocks, ``-k`` trains only the last ``k``, ``"all"`` freezes the backbone.
+        first ``k`` blocks, ``-k`` trains only the last ``k``, ``"all"`` freezes the backbone (a
+        linear probe: the fastest fit, and what ``strategy="probe"`` does with any depth).
     head_size : tuple of int, default=()
         Hidden widths of the MLP head; ``()`` is a linear head.
     head_dropout : float, default=0.0
     lr : float, default=1e-3
-        Learning rate of the head (AdamW).
+        Learning rate of the head (AdamW), and of the probe stages.
     backbone_lr_scale : float, default=0.1
         The trainable backbone blocks learn at ``lr * backbone_lr_scale``.
-    max_epochs : int, default=10
+    max_epochs : int or None, default=None
+        Epochs of each training stage. ``None`` sizes each stage from the data: about 500
+        optimizer steps for a head on frozen features (10 to 500 epochs), about 300 for fine-tuning
+        (3 to 30 epochs). An int gives every stage that many epochs.
     batch_size : int, default=32
     weight_decay : float, default=0.01
     warmup_fraction : float, default=0.1
@@ -66,8 +78,13 @@ ATTRS_DOC = """
     spec_ : CheckpointSpec
         The checkpoint card that was loaded.
     history_ : list of dict
-        Per-epoch training history (train_loss, valid_loss, dur ...).
+        Per-epoch training history (stage, train_loss, valid_loss, dur ...), stage after stage.
+    strategy_ : str
+        The training strategy that ran (what ``strategy="auto"`` chose).
     n_blocks_, n_frozen_blocks_, n_trainable_params_ : int
+        The backbone's blocks; those frozen in the last stage (all of them after a contrastive
+        stage, which trains the encoder before the head); the parameters some stage trained,
+        head included.
 """
 
 
@@ -84,10 +101,24 @@ TEXT_PARAMS_DOC = """    max_length : int, default=None
 """
 
 
-def params_doc(default: str, modality: str) -> str:
+CONTRASTIVE_DOC = """        ``"contrastive"`` (SetFit) first trains those blocks so that the cosine similarity of two
+        sentences' embeddings is 1 for the same class and 0 for different ones
+        (``contrastive_pairs`` pairs, one pass), then trains the head on the frozen result.
+"""
+
+
+def params_doc(default: str, modality: str, contrastive: bool = False) -> str:
     inputs = IMAGE_PARAMS_DOC if modality == "image" else TEXT_PARAMS_DOC
+    auto = (
+        '``"contrastive"`` when a class has at most 32 labelled\n        samples, ``"lp-ft"`` otherwise'
+        if contrastive
+        else '``"lp-ft"``'
+    )
     return (
-        PARAMS_DOC.replace("{default!r}", repr(default))
+        PARAMS_DOC.replace("{contrastive}", ', "contrastive"' if contrastive else "")
+        .replace("{contrastive_doc}", CONTRASTIVE_DOC if contrastive else "")
+        .replace("{auto}", auto)
+        .replace("{default!r}", repr(default))
         .replace("{modality}", modality)
         .replace("{inputs}", inputs)
     )

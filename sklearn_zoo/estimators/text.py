@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+from torch import nn
+
+from ..contrastive import PairDataset, PairModule, sample_pairs
+from ..training import release_accelerator
 from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
 from ._docs import ATTRS_DOC, params_doc
 from ._modalities import TEXT_CONSTRAINTS, TextInputMixin
+from ._strategy import TEXT_CLASSIFIER_STRATEGIES
 from ._tasks import CLASS_WEIGHT_CONSTRAINT, ZooClassifierMixin, ZooRegressorMixin
+
+# contrastive_pairs=None: SetFit's 20 iterations (40 pairs per sample), at most this many pairs
+PAIRS_PER_SAMPLE, MAX_AUTO_PAIRS = 40, 2000
 
 _TEXT_ATTRS = """    tokenizer_ : transformers tokenizer
         The checkpoint's tokenizer.
@@ -16,16 +27,58 @@ _TEXT_ATTRS = """    tokenizer_ : transformers tokenizer
 """
 
 
-class PretrainedTextClassifier(TextInputMixin, ZooClassifierMixin, ZooEstimatorMixin):
+class ContrastiveMixin:
+    """``strategy="contrastive"``: SetFit-style training of the encoder on sentence pairs, then a
+    head on the frozen result (see :mod:`sklearn_zoo.contrastive`)."""
+
+    def _contrastive_stage(
+        self, backbone, inputs, target, train_idx, prep, device, seed, accelerator
+    ) -> list[dict[str, Any]]:
+        codes = target["stratify"]  # single-label: checked before the backbone loads
+        n_pairs = self.contrastive_pairs or min(PAIRS_PER_SAMPLE * len(train_idx), MAX_AUTO_PAIRS)
+        first, second, label = sample_pairs(codes[train_idx], n_pairs, np.random.RandomState(seed))
+        dataset = PairDataset(
+            [inputs[i] for i in train_idx],
+            prep["tokenizer"],
+            prep["max_length"],
+            first,
+            second,
+            label,
+        )
+        net = self._train(
+            PairModule(backbone),
+            nn.MSELoss(reduction="none"),
+            dataset,
+            None,
+            device,
+            accelerator,
+            lr=self.lr * self.backbone_lr_scale,
+            backbone_lr_scale=1.0,
+            max_epochs=1,
+        )
+        release_accelerator(net)
+        return [
+            {**{k: v for k, v in epoch.items() if k != "batches"}, "stage": "contrastive"}
+            for epoch in net.history
+            if "train_loss" in epoch
+        ]
+
+
+class PretrainedTextClassifier(
+    TextInputMixin, ContrastiveMixin, ZooClassifierMixin, ZooEstimatorMixin
+):
     __doc__ = (
         """Fine-tune a pretrained text encoder as a classifier.
 
     Accepts texts as a list, array or pandas Series of str. ``y`` may be labels of any type, or a
     2-D 0/1 indicator matrix for multi-label classification.
     """
-        + params_doc("all-MiniLM-L6-v2", "text")
+        + params_doc("all-MiniLM-L6-v2", "text", contrastive=True)
         + """    class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in scikit-learn.
+    contrastive_pairs : int or None, default=None
+        Sentence pairs of the contrastive stage; ``None`` is 40 per training sample (SetFit's 20
+        iterations), at most 2,000.
 """
         + ATTRS_DOC
         + _TEXT_ATTRS
@@ -37,24 +90,33 @@ class PretrainedTextClassifier(TextInputMixin, ZooClassifierMixin, ZooEstimatorM
     >>> from sklearn_zoo import PretrainedTextClassifier
     >>> texts = ["great film", "loved it", "wonderful acting", "awful film", "hated it", "terrible acting"]
     >>> labels = ["pos", "pos", "pos", "neg", "neg", "neg"]
-    >>> clf = PretrainedTextClassifier("all-MiniLM-L6-v2", max_epochs=30, lr=1e-2, random_state=0)
+    >>> clf = PretrainedTextClassifier("all-MiniLM-L6-v2", random_state=0)
     >>> clf.fit(texts, labels).predict(["a wonderful film", "an awful film"]).tolist()
     ['pos', 'neg']
+    >>> clf.strategy_  # 3 labelled texts per class: sentence pairs first, then the head
+    'contrastive'
     """
     )
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, **TEXT_CONSTRAINTS, **CLASS_WEIGHT_CONSTRAINT}
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        **TEXT_CONSTRAINTS,
+        **CLASS_WEIGHT_CONSTRAINT,
+        "strategy": [StrOptions(set(TEXT_CLASSIFIER_STRATEGIES))],
+        "contrastive_pairs": [Interval(Integral, 1, None, closed="left"), None],
+    }
 
     def __init__(
         self,
         checkpoint: Any = "all-MiniLM-L6-v2",
         *,
-        freeze_depth: Any = "all",
+        strategy: str = "auto",
+        freeze_depth: Any = 0,
         head_size: Any = (),
         head_dropout: float = 0.0,
         lr: float = 1e-3,
         backbone_lr_scale: float = 0.1,
-        max_epochs: int = 10,
+        max_epochs: int | None = None,
         batch_size: int = 32,
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,
@@ -63,6 +125,7 @@ class PretrainedTextClassifier(TextInputMixin, ZooClassifierMixin, ZooEstimatorM
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
         class_weight: Any = None,
+        contrastive_pairs: int | None = None,
         max_length: int | None = None,
         pooling: str | None = None,
         pretrained: bool = True,
@@ -107,12 +170,13 @@ class PretrainedTextRegressor(TextInputMixin, ZooRegressorMixin, ZooEstimatorMix
         self,
         checkpoint: Any = "all-MiniLM-L6-v2",
         *,
-        freeze_depth: Any = "all",
+        strategy: str = "auto",
+        freeze_depth: Any = 0,
         head_size: Any = (),
         head_dropout: float = 0.0,
         lr: float = 1e-3,
         backbone_lr_scale: float = 0.1,
-        max_epochs: int = 10,
+        max_epochs: int | None = None,
         batch_size: int = 32,
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,

@@ -44,8 +44,11 @@ def test_image_classifier_end_to_end(image_clf, image_data):
     assert 0 <= image_clf.score(X, y) <= 1
     features = image_clf.transform(X)
     assert features.shape == (len(X), image_clf.net_.module_.backbone.num_features)
-    assert image_clf.n_frozen_blocks_ == image_clf.n_blocks_
-    assert len(image_clf.history_) == 2 and "train_loss" in image_clf.history_[0]
+    # the defaults: every block may learn, and "auto" trains the head first, then everything (LP-FT)
+    assert image_clf.strategy_ == "lp-ft"
+    assert image_clf.n_frozen_blocks_ == 0
+    assert [row["stage"] for row in image_clf.history_] == ["probe"] * 2 + ["finetune"] * 2
+    assert all("train_loss" in row for row in image_clf.history_)
 
 
 @pytest.mark.parametrize(
@@ -241,9 +244,14 @@ def test_embedders_set_output_pandas(
 
 def test_clone_get_set_params_and_html_repr(image_clf):
     params = image_clf.get_params()
-    assert params["freeze_depth"] == "all" and params["head_size"] == ()
+    assert (
+        params["freeze_depth"] == 0
+        and params["strategy"] == "auto"
+        and params["max_epochs"] == 2
+        and params["head_size"] == ()
+    )
     other = clone(image_clf).set_params(freeze_depth=-2, head_size=(32,))
-    assert other.freeze_depth == -2 and image_clf.freeze_depth == "all"
+    assert other.freeze_depth == -2 and image_clf.freeze_depth == 0
     assert "PretrainedImageClassifier" in image_clf._repr_html_()
     assert len(pickle.dumps(image_clf)) < 5_000  # unfitted: parameters only, no weights
 

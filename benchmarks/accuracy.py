@@ -1,0 +1,201 @@
+"""Accuracy of the training strategies against the label budget, with the library's defaults.
+
+Text: all-MiniLM-L6-v2 on the 3,000 labelled review sentences (``../shared/data``), a fixed
+stratified test set of 1,000, training sets of 16, 64, 256 and 2,000 labels drawn from the other
+2,000. Images: EfficientNet-Lite0 on scikit-learn's digits at 64 px (CPU budget), 5, 20 and 100
+labelled images per class, a fixed test set of the other digits. Every estimator keeps its default
+parameters except ``strategy`` (and ``image_size``); "default" is ``strategy="auto"``, shown with
+the strategy it chose. Several seeds: the seed draws the training set and seeds the training.
+
+    python benchmarks/accuracy.py --modality text --budgets 16 64 256 2000 --seeds 0 1 2
+    python benchmarks/accuracy.py --modality image --budgets 5 20 100 --seeds 0 1 2
+    python benchmarks/accuracy.py --report results.jsonl     # the table again, from saved runs
+
+The default runs first; the strategy it picks is the very same fit (same seed and parameters,
+deterministic on the CPU), so that row reuses it instead of training it twice.
+
+``--set lr=3e-3`` changes a parameter of every run; ``--dev`` scores on a validation split instead
+of the test set (for choosing defaults without looking at the test set).
+Each run is appended to ``--out`` as one JSON line as soon as it ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import time
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+STRATEGIES = {
+    "text": ["probe", "finetune", "lp-ft", "contrastive", "default"],
+    "image": ["probe", "finetune", "lp-ft", "default"],
+}
+IMAGE_SIZE = 64
+
+
+def text_split(budget: int, seed: int, dev: bool):
+    from sklearn.model_selection import train_test_split
+
+    from sklearn_zoo.datasets import load_sentences
+
+    X, y = load_sentences()
+    pool, test = train_test_split(np.arange(len(y)), test_size=1000, stratify=y, random_state=0)
+    if dev:  # 500 of the pool score the candidates; the test set stays unseen
+        pool, test = train_test_split(pool, test_size=500, stratify=y[pool], random_state=0)
+    if budget < len(pool):
+        pool, _ = train_test_split(pool, train_size=budget, stratify=y[pool], random_state=seed)
+    return list(X[pool]), y[pool], list(X[test]), y[test]
+
+
+def image_split(per_class: int, seed: int, dev: bool):
+    from sklearn_zoo.datasets import load_digit_images
+
+    X, y = load_digit_images()
+    rng0 = np.random.RandomState(0)
+    pool, test = [], []
+    for c in range(10):  # 100 of each digit may be labelled; the rest is the test set
+        idx = rng0.permutation(np.flatnonzero(y == c))
+        pool.append(idx[:100]), test.append(idx[100:])
+    test = rng0.permutation(np.concatenate(test))
+    test = test[:300] if dev else test[300:]
+    rng = np.random.RandomState(seed)
+    train = np.concatenate([rng.choice(p, per_class, replace=False) for p in pool])
+    return X[train], y[train], X[test], y[test]
+
+
+def run_one(modality: str, strategy: str, budget: int, seed: int, params: dict, dev: bool):
+    from sklearn_zoo import PretrainedImageClassifier, PretrainedTextClassifier
+    from sklearn_zoo.cache import default_store
+
+    if modality == "text":
+        X, y, Xt, yt = text_split(budget, seed, dev)
+        cls, extra = PretrainedTextClassifier, {}
+    else:
+        X, y, Xt, yt = image_split(budget, seed, dev)
+        cls, extra = PretrainedImageClassifier, {"image_size": IMAGE_SIZE}
+    chosen = {} if strategy == "default" else {"strategy": strategy}
+    clf = cls(random_state=seed, **extra, **chosen, **params)  # the defaults: freeze_depth=0 ...
+    default_store().clear()  # each fit pays for its own frozen features: standalone fit times
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        clf.fit(X, y)
+        seconds = time.perf_counter() - start
+        accuracy = float(clf.score(Xt, yt))
+    return {
+        "modality": modality,
+        "strategy": strategy,
+        "ran": clf.strategy_,
+        "budget": budget,
+        "n_train": len(y),
+        "seed": seed,
+        "params": params,
+        "dev": dev,
+        "accuracy": accuracy,
+        "fit_s": seconds,
+        "epochs": len(clf.history_),
+    }
+
+
+def table(rows: list[dict]) -> str:
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in rows:
+        groups[
+            (r["modality"], r["budget"], json.dumps(r["params"], sort_keys=True), r["dev"])
+        ].append(r)
+    out = []
+    unit = {"text": "labels", "image": "per class"}
+    for (modality, budget, params, dev), runs in sorted(groups.items()):
+        where = "dev split" if dev else "test set"
+        extra = "" if params == "{}" else f", params {params}"
+        out.append(f"\n== {modality}, {budget} {unit[modality]} ({where}{extra})")
+        out.append(f"  {'strategy':<24} {'accuracy (mean ± sd)':>22} {'seeds':>6} {'fit s':>8}")
+        means = {}
+        for strategy in STRATEGIES[modality]:
+            mine = [r for r in runs if r["strategy"] == strategy]
+            if not mine:
+                continue
+            acc = np.array([r["accuracy"] for r in mine])
+            means[strategy] = acc.mean()
+            ran = sorted({r["ran"] for r in mine})
+            name = strategy if strategy != "default" else f"default ({'/'.join(ran)})"
+            sd = acc.std(ddof=1) if len(acc) > 1 else 0.0
+            out.append(
+                f"  {name:<24} {acc.mean():>13.3f} ± {sd:.3f} {len(acc):>6} "
+                f"{np.mean([r['fit_s'] for r in mine]):>8.1f}"
+            )
+        if "default" in means and len(means) > 1:
+            others = {k: v for k, v in means.items() if k != "default"}
+            best = max(others, key=others.get)
+            out.append(
+                f"  default - best ({best}): {100 * (means['default'] - others[best]):+.1f} points; "
+                + ", ".join(
+                    f"default - {k}: {100 * (means['default'] - means[k]):+.1f}"
+                    for k in ("probe", "finetune")
+                    if k in means
+                )
+            )
+    return "\n".join(out)
+
+
+def _value(text: str):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modality", choices=["text", "image"], default="text")
+    parser.add_argument("--budgets", type=int, nargs="+")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--strategies", nargs="+")
+    parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE")
+    parser.add_argument("--dev", action="store_true", help="score on a validation split")
+    parser.add_argument("--out", default="accuracy.jsonl", help="JSON lines, appended")
+    parser.add_argument("--report", help="print the table of a saved JSON lines file and exit")
+    args = parser.parse_args()
+    if args.report:
+        rows = [json.loads(line) for line in Path(args.report).read_text().splitlines() if line]
+        print(table(rows))
+        return
+
+    from _common import machine
+
+    print(machine())
+    budgets = args.budgets or ([16, 64, 256, 2000] if args.modality == "text" else [5, 20, 100])
+    params = dict(kv.split("=", 1) for kv in args.set)
+    params = {k: _value(v) for k, v in params.items()}
+    rows = []
+    wanted = args.strategies or STRATEGIES[args.modality]
+    for budget in budgets:
+        for seed in args.seeds:
+            default = None
+            # the default first: the strategy it picks is then the same fit (same seed, same
+            # parameters, deterministic on the CPU) and is not run twice
+            for strategy in sorted(wanted, key=lambda s: s != "default"):
+                if default is not None and strategy == default["ran"]:
+                    row = {**default, "strategy": strategy, "same_fit_as_default": True}
+                else:
+                    row = run_one(args.modality, strategy, budget, seed, params, args.dev)
+                if strategy == "default":
+                    default = row
+                rows.append(row)
+                with open(args.out, "a") as f:
+                    f.write(json.dumps(row) + "\n")
+                print(
+                    f"  {budget:>5} seed {seed} {strategy:<12} ({row['ran']}) "
+                    f"acc {row['accuracy']:.3f}  {row['fit_s']:.1f} s",
+                    flush=True,
+                )
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,407 @@
+"""The training strategies: probe, plain fine-tuning, LP-FT, contrastive (SetFit-style) pairs, the
+``"auto"`` choice and ``max_epochs=None``, on tiny checkpoints."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from skorch.callbacks import Callback
+
+from sklearn_zoo import (
+    PretrainedImageClassifier,
+    PretrainedImageRegressor,
+    PretrainedTextClassifier,
+    PretrainedTextRegressor,
+)
+from sklearn_zoo.cache import default_store
+from sklearn_zoo.contrastive import sample_pairs
+from sklearn_zoo.estimators._strategy import (
+    AUTO_EPOCHS,
+    CONTRASTIVE_MAX_PER_CLASS,
+    FINETUNE_MIN_PER_CLASS,
+    auto_epochs,
+    resolve_strategy,
+)
+
+FAST = {"max_epochs": 2, "batch_size": 16, "random_state": 0}
+FT = {**FAST, "freeze_depth": 0}  # the default, spelled out: something to fine-tune
+
+
+class RecordLR(Callback):
+    """Records the learning rate of each optimizer param group when a stage starts."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_train_begin(self, net, **kwargs):
+        self.seen.append(
+            [
+                g["lr"]
+                for g in net.optimizer_.param_groups
+                if any(p.requires_grad for p in g["params"])
+            ]
+        )
+
+
+def _stages(est):
+    return [row["stage"] for row in est.history_]
+
+
+def _backbone_state(est):
+    return {k: v.clone() for k, v in est.net_.module_.backbone.state_dict().items()}
+
+
+@pytest.fixture
+def fresh_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("SKLEARN_ZOO_CACHE", str(tmp_path / "cache"))
+    store = default_store()
+    store.clear()
+    return store
+
+
+def test_probe_leaves_the_backbone_alone_whatever_freeze_depth_says(
+    tiny_image_checkpoint, image_data
+):
+    X, y = image_data
+    before = PretrainedImageClassifier(tiny_image_checkpoint, image_size=32, **FAST)
+    before.set_params(strategy="probe", freeze_depth=0, max_epochs=1, lr=1e-12).fit(X, y)
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint, strategy="probe", freeze_depth=0, image_size=32, **FAST
+    ).fit(X, y)
+    assert clf.strategy_ == "probe" and _stages(clf) == ["probe"] * 2
+    assert clf.n_frozen_blocks_ == clf.n_blocks_
+    for name, value in _backbone_state(before).items():  # same pretrained weights and BN stats
+        torch.testing.assert_close(_backbone_state(clf)[name], value)
+
+
+def test_finetune_trains_backbone_and_head_together(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    rec = RecordLR()
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint,
+        strategy="finetune",
+        freeze_depth=0,
+        image_size=32,
+        lr=1e-2,
+        backbone_lr_scale=0.1,
+        warmup_fraction=0.0,
+        schedule="constant",
+        net_params={"callbacks": [rec]},
+        **FAST,
+    ).fit(X, y)
+    assert clf.strategy_ == "finetune" and _stages(clf) == ["finetune"] * 2
+    assert clf.n_frozen_blocks_ == 0
+    assert len(rec.seen) == 1
+    assert sorted(rec.seen[0]) == pytest.approx([1e-3, 1e-2])  # backbone at lr * scale, head at lr
+
+
+def test_defaults_fine_tune_everything_from_a_trained_head(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    clf = PretrainedImageClassifier(tiny_image_checkpoint, image_size=32, **FAST).fit(X, y)
+    assert clf.get_params()["freeze_depth"] == 0 and clf.get_params()["strategy"] == "auto"
+    assert clf.strategy_ == "lp-ft" and clf.n_frozen_blocks_ == 0
+
+
+def test_freeze_depth_all_under_auto_is_a_probe(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint, image_size=32, freeze_depth="all", **FAST
+    ).fit(X, y)
+    assert clf.strategy_ == "probe" and clf.n_frozen_blocks_ == clf.n_blocks_
+
+
+def test_lp_ft_fits_the_head_first_then_fine_tunes_everything_at_the_lower_rate(
+    tiny_image_checkpoint, image_data
+):
+    X, y = image_data
+    common = dict(
+        image_size=32,
+        lr=1e-2,
+        backbone_lr_scale=0.1,
+        warmup_fraction=0.0,
+        schedule="constant",
+        **FAST,
+    )
+    probe = PretrainedImageClassifier(tiny_image_checkpoint, strategy="probe", **common).fit(X, y)
+    rec = RecordLR()
+    lpft = PretrainedImageClassifier(
+        tiny_image_checkpoint,
+        strategy="lp-ft",
+        freeze_depth=2,
+        net_params={"callbacks": [rec]},
+        **common,
+    ).fit(X, y)
+    assert lpft.strategy_ == "lp-ft"
+    assert _stages(lpft) == ["probe", "probe", "finetune", "finetune"]
+    assert lpft.n_frozen_blocks_ == 2
+    # the first stage is exactly the probe: same losses epoch by epoch
+    np.testing.assert_allclose(
+        [r["train_loss"] for r in lpft.history_[:2]],
+        [r["train_loss"] for r in probe.history_],
+        rtol=1e-5,
+    )
+    # probe stage: head at lr; fine-tuning stage: head and backbone at lr * backbone_lr_scale
+    assert rec.seen[0] == pytest.approx([1e-2])
+    assert rec.seen[1] == pytest.approx([1e-3, 1e-3])
+
+
+def test_lp_ft_keeps_batchnorm_statistics_plain_finetune_moves_them(
+    tiny_image_checkpoint, image_data
+):
+    X, y = image_data
+    kwargs = dict(image_size=32, freeze_depth=0, lr=1e-2, **FAST)
+    ref = PretrainedImageClassifier(tiny_image_checkpoint, strategy="probe", **kwargs).fit(X, y)
+    lpft = PretrainedImageClassifier(tiny_image_checkpoint, strategy="lp-ft", **kwargs).fit(X, y)
+    plain = PretrainedImageClassifier(tiny_image_checkpoint, strategy="finetune", **kwargs).fit(
+        X, y
+    )
+    stats = [k for k in _backbone_state(ref) if k.endswith("running_mean")]
+    assert stats
+    for name in stats:
+        torch.testing.assert_close(_backbone_state(lpft)[name], _backbone_state(ref)[name])
+    assert any(
+        not torch.allclose(_backbone_state(plain)[name], _backbone_state(ref)[name])
+        for name in stats
+    )
+    # while the weights themselves were fine-tuned
+    weights = [k for k in _backbone_state(ref) if k.endswith("weight")]
+    assert any(
+        not torch.allclose(_backbone_state(lpft)[k], _backbone_state(ref)[k]) for k in weights
+    )
+
+
+def test_lp_ft_probe_stage_reads_the_shared_feature_cache(
+    tiny_image_checkpoint, image_data, fresh_store
+):
+    X, y = image_data
+    kwargs = dict(image_size=32, freeze_depth=0, **FAST)
+    PretrainedImageClassifier(tiny_image_checkpoint, strategy="probe", **kwargs).fit(X, y)
+    computed = fresh_store.stats["computed"]
+    assert computed == len(X)
+    PretrainedImageClassifier(tiny_image_checkpoint, strategy="lp-ft", **kwargs).fit(X, y)
+    assert fresh_store.stats["computed"] == computed  # the head's stage cost no backbone pass
+
+
+def test_nothing_to_fine_tune_is_a_probe(tiny_text_checkpoint, text_data):
+    X, y = text_data
+    for strategy in ("finetune", "lp-ft", "contrastive"):
+        clf = PretrainedTextClassifier(
+            tiny_text_checkpoint, strategy=strategy, freeze_depth="all", **FAST
+        ).fit(X, y)
+        assert clf.strategy_ == "probe" and set(_stages(clf)) == {"probe"}
+
+
+def test_auto_picks_contrastive_for_few_shot_text_and_lp_ft_otherwise(
+    tiny_text_checkpoint, tiny_image_checkpoint, text_data, image_data
+):
+    X, y = text_data  # 20 per class
+    assert (y == y[0]).sum() <= CONTRASTIVE_MAX_PER_CLASS
+    few = PretrainedTextClassifier(tiny_text_checkpoint, contrastive_pairs=32, **FT).fit(X, y)
+    assert few.strategy_ == "contrastive"
+    assert _stages(few)[0] == "contrastive" and set(_stages(few)[1:]) == {"probe"}
+    many = np.tile(X, 2), np.tile(y, 2)  # 40 per class
+    assert PretrainedTextClassifier(tiny_text_checkpoint, **FT).fit(*many).strategy_ == "lp-ft"
+    multilabel = np.stack([y == "pos", y == "neg"], axis=1).astype(int)
+    assert (
+        PretrainedTextClassifier(tiny_text_checkpoint, **FT).fit(X, multilabel).strategy_ == "lp-ft"
+    )
+    assert (
+        PretrainedTextRegressor(tiny_text_checkpoint, **FT).fit(X, (y == "pos") * 1.0).strategy_
+        == "lp-ft"
+    )
+    Xi, yi = image_data
+    assert (
+        PretrainedImageClassifier(tiny_image_checkpoint, image_size=32, **FT).fit(Xi, yi).strategy_
+        == "lp-ft"
+    )
+    assert (
+        PretrainedImageRegressor(tiny_image_checkpoint, image_size=32, **FT)
+        .fit(Xi, yi * 1.0)
+        .strategy_
+        == "lp-ft"
+    )
+
+
+@pytest.mark.parametrize(
+    "modality, classifier, multilabel, per_class, expected",
+    [
+        ("text", True, False, 4, "contrastive"),
+        ("text", True, False, CONTRASTIVE_MAX_PER_CLASS, "contrastive"),
+        ("text", True, False, CONTRASTIVE_MAX_PER_CLASS + 1, "lp-ft"),
+        ("text", True, False, FINETUNE_MIN_PER_CLASS - 1, "lp-ft"),
+        ("text", True, False, FINETUNE_MIN_PER_CLASS, "finetune"),
+        ("text", True, True, 4, "lp-ft"),  # multi-label: no class per sample
+        ("text", False, False, 0, "lp-ft"),  # regressor
+        ("image", True, False, 4, "lp-ft"),
+        ("image", True, False, 5000, "lp-ft"),
+    ],
+)
+def test_the_auto_rule(modality, classifier, multilabel, per_class, expected):
+    chosen = resolve_strategy(
+        "auto",
+        modality=modality,
+        classifier=classifier,
+        multilabel=multilabel,
+        min_class_count=per_class,
+    )
+    assert chosen == expected
+    assert (
+        resolve_strategy(
+            "probe",
+            modality=modality,
+            classifier=classifier,
+            multilabel=multilabel,
+            min_class_count=per_class,
+        )
+        == "probe"
+    )
+
+
+def test_contrastive_pulls_each_class_together(tiny_text_checkpoint, text_data):
+    X, y = text_data
+
+    def separation(clf):
+        f = clf.transform(X)
+        f = f / np.linalg.norm(f, axis=1, keepdims=True)
+        sim = f @ f.T
+        same = y[:, None] == y[None, :]
+        off = ~np.eye(len(y), dtype=bool)
+        return sim[same & off].mean() - sim[~same].mean()
+
+    kwargs = dict(freeze_depth=0, batch_size=16, random_state=0, lr=1e-2, backbone_lr_scale=0.5)
+    probe = PretrainedTextClassifier(tiny_text_checkpoint, strategy="probe", max_epochs=2, **kwargs)
+    pairs = PretrainedTextClassifier(
+        tiny_text_checkpoint, strategy="contrastive", contrastive_pairs=400, max_epochs=2, **kwargs
+    )
+    probe.fit(X, y)
+    pairs.fit(X, y)
+    assert pairs.strategy_ == "contrastive"
+    assert pairs.n_frozen_blocks_ == pairs.n_blocks_ and pairs.prefix_key_ is None
+    # the head trained last on a frozen encoder, but the encoder trained first: both count
+    n_encoder = sum(p.numel() for p in pairs.net_.module_.backbone.parameters())
+    assert probe.n_trainable_params_ + n_encoder // 2 < pairs.n_trainable_params_
+    assert pairs.n_trainable_params_ <= probe.n_trainable_params_ + n_encoder
+    assert separation(pairs) > separation(probe) + 0.1
+    assert pairs.score(X, y) >= probe.score(X, y)
+    contrastive_rows = [r for r in pairs.history_ if r["stage"] == "contrastive"]
+    assert len(contrastive_rows) == 1  # one pass over the pairs
+
+
+def test_contrastive_estimator_pickles_and_saves(tiny_text_checkpoint, text_data, tmp_path):
+    X, y = text_data
+    clf = PretrainedTextClassifier(
+        tiny_text_checkpoint, strategy="contrastive", contrastive_pairs=64, **FT
+    ).fit(X, y)
+    expected = clf.predict_proba(X)
+    np.testing.assert_allclose(
+        pickle.loads(pickle.dumps(clf)).predict_proba(X), expected, atol=1e-6
+    )
+    loaded = PretrainedTextClassifier.load(clf.save(tmp_path / "m"))
+    np.testing.assert_allclose(loaded.predict_proba(X), expected, atol=1e-5)
+
+
+def test_contrastive_refuses_multilabel_and_other_estimators(
+    tiny_text_checkpoint, tiny_image_checkpoint, text_data, image_data
+):
+    X, y = text_data
+    multilabel = np.stack([y == "pos", y == "neg"], axis=1).astype(int)
+    clf = PretrainedTextClassifier(tiny_text_checkpoint, strategy="contrastive", **FT)
+    with pytest.raises(ValueError, match="needs one class per sample.*strategy='lp-ft'"):
+        clf.fit(X, multilabel)
+    with pytest.raises(ValueError, match="'strategy' parameter of PretrainedTextRegressor"):
+        PretrainedTextRegressor(tiny_text_checkpoint, strategy="contrastive").fit(X, y == "pos")
+    Xi, yi = image_data
+    with pytest.raises(ValueError, match="'strategy' parameter of PretrainedImageClassifier"):
+        PretrainedImageClassifier(tiny_image_checkpoint, strategy="contrastive").fit(Xi, yi)
+
+
+def test_strategy_and_contrastive_pairs_in_a_grid_search(tiny_text_checkpoint, text_data):
+    X, y = text_data
+    est = PretrainedTextClassifier(tiny_text_checkpoint, freeze_depth=0, **FAST)
+    grid = [
+        {"strategy": ["probe", "lp-ft"]},
+        {"strategy": ["contrastive"], "contrastive_pairs": [16, 48]},
+    ]
+    search = GridSearchCV(est, grid, cv=2).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert search.best_estimator_.strategy_ == search.best_params_["strategy"]
+    assert clone(est).set_params(strategy="contrastive").get_params()["strategy"] == "contrastive"
+
+
+def test_sample_pairs_are_balanced_and_labelled_right():
+    codes = np.array([0, 0, 0, 1, 1, 2])  # class 2 has one sample: no positive partner
+    first, second, label = sample_pairs(codes, 50, np.random.RandomState(0))
+    assert len(first) == len(second) == len(label) == 50
+    np.testing.assert_array_equal(label, (codes[first] == codes[second]).astype(np.float32))
+    assert not np.any((first == second) & (label == 1))  # a positive pair is two samples
+    assert 0.3 < label.mean() < 0.5  # close to half, less the singleton's missing positives
+    assert set(first) == set(range(6))  # every sample is an anchor
+    assert not np.any((first == 5) & (label == 1))
+    again = sample_pairs(codes, 50, np.random.RandomState(0))
+    for a, b in zip((first, second, label), again):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        sample_pairs(np.zeros(4, dtype=int), 10, np.random.RandomState(0))
+
+
+@pytest.mark.parametrize(
+    ("stage", "n", "expected"),
+    [
+        ("probe", 16, 500),
+        ("probe", 2000, 10),
+        ("probe", 320, 50),
+        ("finetune", 16, 30),
+        ("finetune", 2000, 5),
+    ],
+)
+def test_auto_epochs_follow_the_step_rule(stage, n, expected):
+    assert auto_epochs(stage, n, 32) == expected
+    rule = AUTO_EPOCHS[stage]
+    assert rule["min"] <= expected <= rule["max"]
+
+
+def test_max_epochs_none_trains_each_stage_its_own_number_of_epochs(
+    tiny_image_checkpoint, image_data
+):
+    X, y = image_data  # 60 images, batch 32: 2 steps per epoch
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint,
+        image_size=32,
+        strategy="lp-ft",
+        freeze_depth=0,
+        max_epochs=None,
+        random_state=0,
+    ).fit(X, y)
+    stages = _stages(clf)
+    assert stages.count("probe") == auto_epochs("probe", 60, 32) == 250
+    assert stages.count("finetune") == auto_epochs("finetune", 60, 32) == 30
+
+
+def test_auto_is_the_same_fit_as_the_strategy_it_picks(tiny_image_checkpoint, image_data):
+    X, y = image_data  # benchmarks/accuracy.py relies on this to not train the default twice
+    auto = PretrainedImageClassifier(tiny_image_checkpoint, image_size=32, **FT).fit(X, y)
+    lpft = PretrainedImageClassifier(
+        tiny_image_checkpoint, image_size=32, strategy="lp-ft", **FT
+    ).fit(X, y)
+    assert auto.strategy_ == "lp-ft"
+    np.testing.assert_array_equal(auto.predict_proba(X), lpft.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "tuned, warns", [([2.3, 2.2], True), ([0.5, 0.2], False), ([3.0, 1.5], False)]
+)
+def test_lp_ft_warns_when_fine_tuning_ends_worse_than_the_untrained_head(tuned, warns, recwarn):
+    est = PretrainedImageClassifier(lr=3e-3, backbone_lr_scale=1.0)
+    history = [{"stage": "probe", "train_loss": loss} for loss in (2.1, 0.4, 0.06)]
+    history += [{"stage": "finetune", "train_loss": loss} for loss in tuned]
+    est._warn_if_fine_tuning_undid_probe(history)
+    messages = [str(w.message) for w in recwarn if "too high for the backbone" in str(w.message)]
+    assert len(messages) == warns
+    if warns:
+        assert "lr * backbone_lr_scale = 0.003" in messages[0]
+        assert "try 0.1" in messages[0]
