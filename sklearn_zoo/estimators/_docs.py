@@ -110,7 +110,7 @@ CONTRASTIVE_DOC = """        ``"contrastive"`` (SetFit) first trains those block
 def params_doc(default: str, modality: str, contrastive: bool = False) -> str:
     inputs = IMAGE_PARAMS_DOC if modality == "image" else TEXT_PARAMS_DOC
     auto = (
-        '``"contrastive"`` when a class has at most 32 labelled\n        samples, ``"lp-ft"`` otherwise'
+        '``"contrastive"`` when a class has at most 32 labelled\n        samples, ``"finetune"`` when every class has at least 400, ``"lp-ft"`` between'
         if contrastive
         else '``"lp-ft"``'
     )
