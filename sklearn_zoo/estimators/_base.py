@@ -256,7 +256,12 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         backbone can wreck the features the head learned on: say so instead of failing quietly."""
         probe = [row["train_loss"] for row in history if row["stage"] == "probe"]
         tuned = [row["train_loss"] for row in history if row["stage"] == "finetune"]
-        if probe and tuned and tuned[-1] > probe[0]:
+        if not (probe and tuned):
+            return
+        learned = (
+            probe[0] - probe[-1] > 0.1 * probe[0]
+        )  # a head that learned nothing has nothing to lose
+        if learned and tuned[-1] > probe[0]:
             rate = self.lr * self.backbone_lr_scale
             warnings.warn(
                 f"strategy 'lp-ft': fine-tuning at lr * backbone_lr_scale = {rate:g} ended with a "

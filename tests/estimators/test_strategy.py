@@ -393,11 +393,20 @@ def test_auto_is_the_same_fit_as_the_strategy_it_picks(tiny_image_checkpoint, im
 
 
 @pytest.mark.parametrize(
-    "tuned, warns", [([2.3, 2.2], True), ([0.5, 0.2], False), ([3.0, 1.5], False)]
+    "probe, tuned, warns",
+    [
+        ((2.1, 0.4, 0.06), [2.3, 2.2], True),
+        ((2.1, 0.4, 0.06), [0.5, 0.2], False),
+        ((2.1, 0.4, 0.06), [3.0, 1.5], False),
+        # a head that learned nothing (a random network on noise, loss at chance): no warning
+        ((0.700, 0.695, 0.690), [0.701, 0.703], False),
+    ],
 )
-def test_lp_ft_warns_when_fine_tuning_ends_worse_than_the_untrained_head(tuned, warns, recwarn):
+def test_lp_ft_warns_when_fine_tuning_ends_worse_than_the_untrained_head(
+    probe, tuned, warns, recwarn
+):
     est = PretrainedImageClassifier(lr=3e-3, backbone_lr_scale=1.0)
-    history = [{"stage": "probe", "train_loss": loss} for loss in (2.1, 0.4, 0.06)]
+    history = [{"stage": "probe", "train_loss": loss} for loss in probe]
     history += [{"stage": "finetune", "train_loss": loss} for loss in tuned]
     est._warn_if_fine_tuning_undid_probe(history)
     messages = [str(w.message) for w in recwarn if "too high for the backbone" in str(w.message)]
