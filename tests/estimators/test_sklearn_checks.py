@@ -99,15 +99,19 @@ _EXPECTED = {
         "mini-batch SGD: a weight of 2 and a duplicated row make different batches, so different models"
     ),
     "check_classifiers_train": "a tiny random network trained 2 epochs misses the check's accuracy threshold",
-    "check_regressors_train": "a tiny random network trained 2 epochs misses the check's R2 threshold",
 }
 _PER_ESTIMATOR = {
     "TabularImageClassifier": {
         "check_class_weight_classifiers": "a tiny random network in 2 epochs does not reach the check's F1 threshold",
+        "check_methods_sample_order_invariance": "float32 convolutions on batches of another composition differ in the last bits (relative 5e-6); tests/estimators/test_estimators.py checks order invariance to float32 precision",
     },
     "TabularTextClassifier": {
         "check_class_weight_classifiers": "a tiny random network (contrastive pairs, then a 2-epoch head) does not reach the check's F1 threshold",
         "check_methods_sample_order_invariance": "a BERT batch padded to its longest text gives last-bit float differences",
+    },
+    # the image regressor passes since its blocks train at the head's rate (backbone_lr_scale=1.0)
+    "TabularTextRegressor": {
+        "check_regressors_train": "a tiny random network trained 2 epochs misses the check's R2 threshold",
     },
 }
 
