@@ -39,3 +39,38 @@ def test_readme_code_blocks():
     from mktestdocs import check_md_file
 
     check_md_file(fpath=ROOT / "README.md", memory=True)
+
+
+ESTIMATORS = [
+    "PretrainedImageClassifier",
+    "PretrainedImageRegressor",
+    "PretrainedTextClassifier",
+    "PretrainedTextRegressor",
+    "ImageEmbedder",
+    "TextEmbedder",
+]
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_docstring_defaults_match_the_signature(name):
+    """Every parameter is documented, with the default that ``__init__`` really has (the image
+    and text estimators share one docstring template, but not every default)."""
+    import ast
+    import inspect
+    import re
+
+    cls = getattr(sklearn_zoo, name)
+    documented = {
+        m["name"]: m["default"]
+        for m in re.finditer(
+            r"^    (?P<name>\w+) : [^\n]*?default=(?P<default>[^\n]+)$", cls.__doc__, re.MULTILINE
+        )
+    }
+    for param in inspect.signature(cls.__init__).parameters.values():
+        if param.name == "self":
+            continue
+        assert param.name in documented, f"{name}: {param.name} has no 'default=' in the docstring"
+        assert ast.literal_eval(documented[param.name]) == param.default, (
+            f"{name}.{param.name}: the docstring says default={documented[param.name]}, "
+            f"__init__ has {param.default!r}"
+        )

@@ -27,7 +27,12 @@ def _optimizer_of(clf):
 def test_adamw_is_fused_on_cpu_with_a_lower_backbone_lr(tiny_image_checkpoint, image_data):
     clf, seen = _optimizer_of(
         PretrainedImageClassifier(
-            tiny_image_checkpoint, freeze_depth=-1, lr=1e-2, strategy="finetune", **FAST
+            tiny_image_checkpoint,
+            freeze_depth=-1,
+            lr=1e-2,
+            backbone_lr_scale=0.1,
+            strategy="finetune",
+            **FAST,
         )
     )
     clf.fit(*image_data)

@@ -93,8 +93,9 @@ def test_lp_ft_at_a_rate_too_high_for_the_backbone_warns(digits_split):
 
 
 def test_defaults_beat_the_probe_and_plain_fine_tuning_on_50_digits():
-    # issue 8: plain fine-tuning of EfficientNet-Lite0 on 5 digits per class falls far below the
-    # probe; the defaults (LP-FT, BatchNorm statistics kept) beat both
+    # issue 8: on 5 digits per class, plain fine-tuning of EfficientNet-Lite0 (from a random head,
+    # BatchNorm in train mode) and the probe both trail the defaults (LP-FT with BatchNorm
+    # statistics kept, the blocks at the head's rate): 0.86 against 0.72 and 0.67 here
     digits = load_digits()
     X = (digits.images * 16).clip(0, 255).astype(np.uint8)
     y = digits.target
@@ -109,8 +110,8 @@ def test_defaults_beat_the_probe_and_plain_fine_tuning_on_50_digits():
         scores[strategy] = clf.fit(X[train], y[train]).score(X[test], y[test])
         if strategy == "auto":
             assert clf.strategy_ == "lp-ft"
-    assert scores["auto"] >= scores["probe"] + 0.02, scores
-    assert scores["auto"] >= scores["finetune"] + 0.15, scores
+    assert scores["auto"] >= scores["probe"] + 0.1, scores
+    assert scores["auto"] >= scores["finetune"] + 0.08, scores
 
 
 def test_image_regressor_positive_r2(digits_split):
