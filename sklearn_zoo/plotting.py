@@ -112,16 +112,19 @@ def plot_learning_curves(estimator: Any, ax: Any = None) -> Any:
         epochs = [row.get("epoch", i + 1) for i, row in enumerate(history)]
     keys = list(dict.fromkeys(k for row in history for k in row if k != "stage"))
 
+    def points(key: str, start: int, stop: int) -> list[tuple[Any, float]]:
+        """``(epoch, value)`` of ``key`` in history rows ``start`` to ``stop``."""
+        rows = range(start, stop)
+        return [
+            (epochs[i], float(history[i][key])) for i in rows if _is_number(history[i].get(key))
+        ]
+
     def series(key: str) -> tuple[list, list]:
         """The points of ``key``, a NaN between stages so that the line breaks there."""
         xs: list = []
         ys: list = []
         for _, start, stop in stages:
-            pairs = [
-                (epochs[i], float(history[i][key]))
-                for i in range(start, stop)
-                if _is_number(history[i].get(key))
-            ]
+            pairs = points(key, start, stop)
             if xs and pairs:
                 xs.append((xs[-1] + pairs[0][0]) / 2)
                 ys.append(float("nan"))
@@ -138,13 +141,8 @@ def plot_learning_curves(estimator: Any, ax: Any = None) -> Any:
         (line,) = ax.plot(xs, ys, marker="o", markersize=3, label=key)
         if key.startswith("valid"):  # the epoch early stopping restores, in each stage
             for _, start, stop in stages:
-                points = [
-                    (epochs[i], float(history[i][key]))
-                    for i in range(start, stop)
-                    if _is_number(history[i].get(key))
-                ]
-                if points:
-                    x, y = min(points, key=lambda p: p[1])
+                if pairs := points(key, start, stop):
+                    x, y = min(pairs, key=lambda p: p[1])
                     ax.scatter([x], [y], s=60, facecolors="none", edgecolors=line.get_color())
     if len(stages) > 1:  # where each stage starts, and its name
         for i, (name, start, _) in enumerate(stages):

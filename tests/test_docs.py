@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import sklearn_zoo
+import sklearn_zoo.estimators
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,17 +42,7 @@ def test_readme_code_blocks():
     check_md_file(fpath=ROOT / "README.md", memory=True)
 
 
-ESTIMATORS = [
-    "PretrainedImageClassifier",
-    "PretrainedImageRegressor",
-    "PretrainedTextClassifier",
-    "PretrainedTextRegressor",
-    "ImageEmbedder",
-    "TextEmbedder",
-]
-
-
-@pytest.mark.parametrize("name", ESTIMATORS)
+@pytest.mark.parametrize("name", sklearn_zoo.estimators.__all__)
 def test_docstring_defaults_match_the_signature(name):
     """Every parameter is documented, with the default that ``__init__`` really has (the image
     and text estimators share one docstring template, but not every default)."""

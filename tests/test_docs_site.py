@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import sklearn_zoo.estimators
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
@@ -82,14 +84,7 @@ def test_mkdocs_build_strict(tmp_path):
     assert "WARNING" not in proc.stderr, proc.stderr
 
     reference = (site / "reference" / "estimators" / "index.html").read_text(encoding="utf-8")
-    for name in (
-        "PretrainedImageClassifier",
-        "PretrainedImageRegressor",
-        "PretrainedTextClassifier",
-        "PretrainedTextRegressor",
-        "ImageEmbedder",
-        "TextEmbedder",
-    ):
+    for name in sklearn_zoo.estimators.__all__:
         assert f'id="sklearn_zoo.estimators.{name}"' in reference, name
     # numpydoc sections became parameter tables
     assert "freeze_depth" in reference and "head_size" in reference

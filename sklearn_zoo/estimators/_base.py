@@ -258,9 +258,7 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         tuned = [row["train_loss"] for row in history if row["stage"] == "finetune"]
         if not (probe and tuned):
             return
-        learned = (
-            probe[0] - probe[-1] > 0.1 * probe[0]
-        )  # a head that learned nothing has nothing to lose
+        learned = probe[0] - probe[-1] > 0.1 * probe[0]  # a head at chance has nothing to lose
         if learned and tuned[-1] > probe[0]:
             rate = self.lr * self.backbone_lr_scale
             warnings.warn(

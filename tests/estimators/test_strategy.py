@@ -242,24 +242,11 @@ def test_auto_picks_contrastive_for_few_shot_text_and_lp_ft_otherwise(
     ],
 )
 def test_the_auto_rule(modality, classifier, multilabel, per_class, expected):
-    chosen = resolve_strategy(
-        "auto",
-        modality=modality,
-        classifier=classifier,
-        multilabel=multilabel,
-        min_class_count=per_class,
+    data = dict(
+        modality=modality, classifier=classifier, multilabel=multilabel, min_class_count=per_class
     )
-    assert chosen == expected
-    assert (
-        resolve_strategy(
-            "probe",
-            modality=modality,
-            classifier=classifier,
-            multilabel=multilabel,
-            min_class_count=per_class,
-        )
-        == "probe"
-    )
+    assert resolve_strategy("auto", **data) == expected
+    assert resolve_strategy("probe", **data) == "probe"  # a strategy given is the one that runs
 
 
 def test_contrastive_pulls_each_class_together(tiny_text_checkpoint, text_data):
