@@ -9,7 +9,6 @@ Location: ``SKLEARN_ZOO_CACHE``; sizes: ``SKLEARN_ZOO_CACHE_MEMORY`` / ``SKLEARN
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -26,7 +25,7 @@ import torch
 from ._config import cache_dir
 from .backbones import Backbone
 from .inputs import TensorDataset
-from .module import wants_channels_last
+from .runtime import as_channels_last, autocast, frozen_channels_last
 
 # beyond this, one fit's cached activations are not worth their memory: training runs uncached
 MAX_FIT_BYTES = 4 * 2**30
@@ -270,21 +269,14 @@ class FrozenFeatureCache:
         was_training = self.backbone.training
         self.backbone.to(self.device).eval()
         # frozen images run NHWC where that is faster (the layout prefix_key records)
-        nhwc = wants_channels_last(self.device, "image")
-        autocast = (
-            torch.autocast(torch.device(self.device).type, dtype=self.autocast_dtype)
-            if self.autocast_dtype is not None
-            else contextlib.nullcontext()
-        )
+        nhwc = frozen_channels_last(self.device, "image")
         try:
-            with torch.inference_mode(), autocast:
+            with torch.inference_mode(), autocast(self.device, self.autocast_dtype):
                 for start in range(0, len(indices), self.batch_size):
                     X, _ = dataset.__getitems__(indices[start : start + self.batch_size])
                     X = {k: v.to(self.device) for k, v in X.items()}
                     if nhwc and "pixel_values" in X:
-                        X["pixel_values"] = X["pixel_values"].contiguous(
-                            memory_format=torch.channels_last
-                        )
+                        X["pixel_values"] = as_channels_last(X["pixel_values"])
                     out = (
                         self.backbone.forward_prefix(X.get("pixel_values", X), self.k).float().cpu()
                     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +9,7 @@ import numpy as np
 import torch
 
 from .inputs import identity_collate
+from .runtime import autocast, pins_memory
 
 
 def run_batches(
@@ -32,15 +32,10 @@ def run_batches(
         shuffle=False,
         collate_fn=identity_collate,
         num_workers=num_workers,
-        pin_memory=device.startswith("cuda"),
-    )
-    autocast = (
-        torch.autocast(torch.device(device).type, dtype=autocast_dtype)
-        if autocast_dtype is not None
-        else contextlib.nullcontext()
+        pin_memory=pins_memory(device),
     )
     outs = []
-    with torch.inference_mode(), autocast:
+    with torch.inference_mode(), autocast(device, autocast_dtype):
         for X, _ in loader:
             batch = {k: v.to(device, non_blocking=True) for k, v in X.items()}
             outs.append(fn(batch).float().cpu())

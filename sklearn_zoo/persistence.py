@@ -164,7 +164,7 @@ def _classes() -> dict[str, type]:
 
 
 def _load_device(saved: str | None, device: str | None) -> str:
-    from ._config import resolve_device
+    from .runtime import resolve_device
 
     if device is not None:
         return resolve_device(device)
@@ -257,8 +257,9 @@ def load(path: str | Path, *, cls: type | None = None, device: str | None = None
         vars(estimator).update(estimator._fitted_state(backbone, spec, device, prep=prep))
         return estimator
 
-    from .estimators._base import autocast_dtype, check_head_size
-    from .module import ZooModule, make_head, trains_channels_last
+    from .estimators._base import check_head_size
+    from .module import ZooModule, make_head
+    from .runtime import autocast_dtype, trains_channels_last
     from .training import ZooNet
 
     k = backbone.freeze(int(fitted["n_frozen_blocks_"]))

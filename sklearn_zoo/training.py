@@ -15,6 +15,7 @@ from skorch.helper import predefined_split
 from skorch.hf import AccelerateMixin
 
 from .inputs import identity_collate
+from .runtime import fused_adamw, pins_memory
 
 
 class WarmupCosine:
@@ -237,7 +238,7 @@ def build_net(
     loader = {"collate_fn": identity_collate, "num_workers": num_workers}
     if num_workers:
         loader["persistent_workers"] = False
-    if device.startswith("cuda"):
+    if pins_memory(device):
         loader["pin_memory"] = True
     params: dict[str, Any] = {
         "module": module,
@@ -246,7 +247,7 @@ def build_net(
         "lr": lr,
         "optimizer__weight_decay": weight_decay,
         # one fused kernel for all parameters instead of a Python loop over them (CPU and CUDA)
-        **({"optimizer__fused": True} if _fused_adamw(device) else {}),
+        **({"optimizer__fused": True} if fused_adamw(device) else {}),
         "optimizer__param_groups": [("backbone.*", {"lr": lr * backbone_lr_scale})],
         "max_epochs": max_epochs,
         "batch_size": batch_size,
@@ -277,10 +278,6 @@ def build_net(
     )
     params.setdefault("callbacks__print_log__sink", _sink(verbose))
     return AcceleratedZooNet(**params)
-
-
-def _fused_adamw(device: str) -> bool:
-    return torch.device(device).type in ("cpu", "cuda")
 
 
 def _sink(verbose: int):

@@ -15,11 +15,16 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
-from .._config import resolve_device
 from ..cache import FrozenFeatureCache, default_store, prefix_key
 from ..inference import run_batches
 from ..loading import load_backbone
-from ..module import ZooModule, make_head, trains_channels_last, wants_channels_last
+from ..module import ZooModule, make_head
+from ..runtime import (
+    autocast_dtype,
+    frozen_channels_last,
+    resolve_device,
+    trains_channels_last,
+)
 from ..training import build_net, make_accelerator, release_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._strategy import STRATEGIES, auto_epochs, resolve_strategy, stages
@@ -67,14 +72,6 @@ def check_head_size(head_size: Any, owner: str | None = None) -> tuple[int, ...]
         f"The 'head_size' parameter{of} must be () or 0 for a linear head, or a tuple of positive ints "
         f"giving hidden layer widths, e.g. (256,) or (512, 128). Got {head_size!r} instead."
     )
-
-
-def autocast_dtype(precision: str, device: str) -> torch.dtype | None:
-    if precision == "bf16":
-        return torch.bfloat16
-    if precision == "auto" and device.startswith("cuda") and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    return None
 
 
 class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
@@ -147,7 +144,7 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             )
             device = str(accelerator.device)
         head = make_head(backbone.num_features, head_size, target["n_outputs"], self.head_dropout)
-        channels_last = wants_channels_last(device, self._modality)  # the frozen prefix's layout
+        channels_last = frozen_channels_last(device, self._modality)  # the frozen prefix's layout
         train_nhwc = trains_channels_last(device, self._modality)
 
         y_all = {"y": target["y"]} if weights is None else {"y": target["y"], "w": weights}

@@ -11,12 +11,11 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._config import resolve_device
 from ..cache import FrozenFeatureCache, default_store, prefix_key
 from ..loading import load_backbone
-from ..module import wants_channels_last
+from ..runtime import autocast_dtype, frozen_channels_last, resolve_device
 from ..zoo import CheckpointSpec, get_checkpoint
-from ._base import _article, autocast_dtype
+from ._base import _article
 from ._modalities import IMAGE_CONSTRAINTS, TEXT_CONSTRAINTS, ImageInputMixin, TextInputMixin
 
 _CONSTRAINTS = {
@@ -54,7 +53,7 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     ) -> dict[str, Any]:
         """The fitted attributes around a loaded ``backbone`` (``fit``, and ``load`` with ``prep``)."""
         backbone.freeze("all")
-        if wants_channels_last(device, self._modality):
+        if frozen_channels_last(device, self._modality):
             backbone = backbone.to(memory_format=torch.channels_last)
         return {
             "backbone_": backbone.to(device).eval(),
@@ -83,7 +82,7 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 k=k,
                 pooling=self._pooling_kwargs(),
                 inputs=self._prep_signature(prep),
-                channels_last=wants_channels_last(self.device_, self._modality),
+                channels_last=frozen_channels_last(self.device_, self._modality),
             )
         cache = FrozenFeatureCache(
             self.backbone_,
