@@ -28,6 +28,7 @@ from ..runtime import (
 from ..training import build_net, make_accelerator, release_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._strategy import STRATEGIES, auto_epochs, resolve_strategy, stages
+from ._tasks import Target
 
 COMMON_CONSTRAINTS: dict[str, list] = {
     "checkpoint": [str, CheckpointSpec],
@@ -77,8 +78,9 @@ def check_head_size(head_size: Any, owner: str | None = None) -> tuple[int, ...]
 class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
     """Fit recipe shared by the four fine-tuning estimators.
 
-    Subclasses provide the modality (``_make_dataset``, ``_prepare_inputs``) and the task
-    (``_encode_target``, ``_criterion``, ``_n_outputs``, ``_decode_output``).
+    Subclasses provide the modality (``_modality``, ``_check_inputs``, ``_prepare_inputs``,
+    ``_fitted_prep``, ``_pooling_kwargs``; see ``_modalities.py``) and the task
+    (``_encode_target``; see ``_tasks.py``).
     """
 
     _parameter_constraints: dict = COMMON_CONSTRAINTS
@@ -125,7 +127,7 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
     def _fit_net(self, spec, inputs, target, weights, head_size, device, seed) -> dict[str, Any]:
         backbone = load_backbone(spec, pretrained=self.pretrained, **self._pooling_kwargs())
         strategy = self._resolve_strategy(target)
-        if strategy == "contrastive" and target.get("stratify") is None:
+        if strategy == "contrastive" and target.codes is None:
             raise ValueError(
                 f"strategy='contrastive' needs one class per sample; {type(self).__name__} got a "
                 "multi-label (2-D indicator) y. Use strategy='lp-ft' for multi-label targets."
@@ -143,19 +145,19 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
                 owner=type(self).__name__,
             )
             device = str(accelerator.device)
-        head = make_head(backbone.num_features, head_size, target["n_outputs"], self.head_dropout)
+        head = make_head(backbone.num_features, head_size, target.n_outputs, self.head_dropout)
         channels_last = frozen_channels_last(device, self._modality)  # the frozen prefix's layout
         train_nhwc = trains_channels_last(device, self._modality)
 
-        y_all = {"y": target["y"]} if weights is None else {"y": target["y"], "w": weights}
-        train_idx, valid_idx = self._split(len(inputs), target.get("stratify"), seed)
+        y_all = {"y": target.y} if weights is None else {"y": target.y, "w": weights}
+        train_idx, valid_idx = self._split(len(inputs), target.codes, seed)
         train_raw, valid_raw = (
-            self._make_dataset(inputs, prep, _rows(y_all, idx), idx, training=(idx is train_idx))
+            prep.dataset(inputs, idx, _rows(y_all, idx), training=(idx is train_idx))
             if idx is not None
             else None
             for idx in (train_idx, valid_idx)
         )
-        criterion = self._criterion(target)
+        criterion = target.criterion()
         history: list[dict[str, Any]] = []
         tuned = False  # whether a contrastive stage changed the blocks the cache would store
         key = None
@@ -177,7 +179,7 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             if train_nhwc:
                 module = module.to(memory_format=torch.channels_last)
             train_ds, valid_ds, key = train_raw, valid_raw, None
-            if self.cache and split > 0 and backbone.can_split_at(split) and not self._augments():
+            if self.cache and split > 0 and backbone.can_split_at(split) and not prep.augments:
                 if not tuned:  # the prefix of these weights is the same in every fit: share it
                     key = prefix_key(
                         spec,
@@ -185,7 +187,7 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
                         seed=seed,
                         k=split,
                         pooling=self._pooling_kwargs(),
-                        inputs=self._prep_signature(prep),
+                        inputs=prep.signature(),
                         channels_last=channels_last,
                     )
                 cache = FrozenFeatureCache(
@@ -244,8 +246,8 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             "n_frozen_blocks_": module.split,
             "n_trainable_params_": n_trainable + sum(p.numel() for p in head.parameters()),
             "device_": device,
-            **target["fitted"],
-            **prep.get("fitted", {}),
+            **target.attributes,
+            **prep.attributes(),
         }
 
     def _warn_if_fine_tuning_undid_probe(self, history: list[dict[str, Any]]) -> None:
@@ -268,14 +270,13 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
                 stacklevel=3,
             )
 
-    def _resolve_strategy(self, target: dict[str, Any]) -> str:
-        stratify = target.get("stratify")
+    def _resolve_strategy(self, target: Target) -> str:
         return resolve_strategy(
             self.strategy,
             modality=self._modality,
             classifier=is_classifier(self),
-            multilabel=stratify is None,
-            min_class_count=int(np.bincount(stratify).min()) if stratify is not None else 0,
+            multilabel=target.kind == "multilabel",
+            min_class_count=target.min_class_count,
         )
 
     def _freeze(self, backbone, freeze_depth: Any, spec: CheckpointSpec) -> int:
@@ -398,8 +399,8 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             train, valid = train_test_split(idx, test_size=n_valid, random_state=seed)
         return np.sort(train), np.sort(valid)
 
-    def _sample_weights(self, sample_weight: Any, target: dict, n: int) -> torch.Tensor | None:
-        w = target.get("class_sample_weight")
+    def _sample_weights(self, sample_weight: Any, target: Target, n: int) -> torch.Tensor | None:
+        w = target.class_sample_weight
         if sample_weight is not None:
             sw = np.asarray(sample_weight, dtype=np.float64)
             if sw.shape != (n,):
@@ -412,12 +413,6 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
                 raise ValueError("Sample weights must contain at least one non-zero number.")
             w = sw if w is None else w * sw
         return None if w is None else torch.as_tensor(w, dtype=torch.float32)
-
-    def _augments(self) -> bool:
-        return bool(getattr(self, "augment", False))
-
-    def _pooling_kwargs(self) -> dict[str, Any]:
-        return {}
 
     def _check_modality(self, spec: CheckpointSpec) -> None:
         if spec.modality != self._modality:
@@ -435,9 +430,10 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         """A dataset over ``X`` in inference order (texts longest first) and the order used."""
         check_is_fitted(self, "net_")
         inputs = self._check_inputs(X)
-        order = self._inference_order(inputs)
+        prepared = self._fitted_prep()
+        order = prepared.inference_order(inputs)
         idx = np.arange(len(inputs)) if order is None else order
-        return self._make_dataset(inputs, self._fitted_prep(), None, idx, training=False), order
+        return prepared.dataset(inputs, idx), order
 
     def _outputs(self, X: Any) -> np.ndarray:
         """Raw head outputs (logits or scaled values) for ``X``, batched, in inference mode."""

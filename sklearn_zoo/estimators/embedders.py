@@ -61,17 +61,17 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             "device_": device,
             "autocast_dtype_": autocast_dtype(self.precision, device),
             "_n_features_out": backbone.num_features,
-            **(self._prepare_inputs(spec)["fitted"] if prep is None else prep),
+            **(self._prepare_inputs(spec).attributes() if prep is None else prep),
         }
 
     def transform(self, X: Any) -> np.ndarray:
         """Embeddings of ``X``, shape ``(n_samples, n_features)`` (L2-normalized if ``normalize``)."""
         check_is_fitted(self, "backbone_")
         inputs = self._check_inputs(X)
-        order = self._inference_order(inputs)
-        idx = np.arange(len(inputs)) if order is None else order
         prep = self._fitted_prep()
-        dataset = self._make_dataset(inputs, prep, None, idx, training=False)
+        order = prep.inference_order(inputs)
+        idx = np.arange(len(inputs)) if order is None else order
+        dataset = prep.dataset(inputs, idx)
         k = self.backbone_.num_blocks
         key = None
         if self.cache:
@@ -81,7 +81,7 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 seed=None,
                 k=k,
                 pooling=self._pooling_kwargs(),
-                inputs=self._prep_signature(prep),
+                inputs=prep.signature(),
                 channels_last=frozen_channels_last(self.device_, self._modality),
             )
         cache = FrozenFeatureCache(

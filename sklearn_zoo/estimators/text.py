@@ -34,13 +34,13 @@ class ContrastiveMixin:
     def _contrastive_stage(
         self, backbone, inputs, target, train_idx, prep, device, seed, accelerator
     ) -> list[dict[str, Any]]:
-        codes = target["stratify"]  # single-label: checked before the backbone loads
+        codes = target.codes  # single-label: checked before the backbone loads
         n_pairs = self.contrastive_pairs or min(PAIRS_PER_SAMPLE * len(train_idx), MAX_AUTO_PAIRS)
         first, second, label = sample_pairs(codes[train_idx], n_pairs, np.random.RandomState(seed))
         dataset = PairDataset(
             [inputs[i] for i in train_idx],
-            prep["tokenizer"],
-            prep["max_length"],
+            prep.tokenizer,
+            prep.max_length,
             first,
             second,
             label,
