@@ -20,12 +20,8 @@ def run_batches(
     batch_size: int,
     autocast_dtype: torch.dtype | None = None,
     num_workers: int = 0,
-    order: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Concatenated ``fn(batch)`` outputs as float32 numpy, rows back in the caller's order.
-
-    ``order`` is the permutation the dataset was built in (e.g. texts longest first).
-    """
+    """Concatenated ``fn(batch)`` outputs as float32 numpy, in the dataset's order."""
     loader = torch.utils.data.DataLoader(
         dataset,
         batch_size=batch_size,
@@ -39,9 +35,4 @@ def run_batches(
         for X, _ in loader:
             batch = {k: v.to(device, non_blocking=True) for k, v in X.items()}
             outs.append(fn(batch).float().cpu())
-    out = torch.cat(outs).numpy()
-    if order is not None:
-        restored = np.empty_like(out)
-        restored[order] = out
-        out = restored
-    return out
+    return torch.cat(outs).numpy()

@@ -135,3 +135,15 @@ def test_embedder_shares_the_cache_and_respects_data_changes(
         first,
         atol=1e-5,
     )
+
+
+def test_rows_of_another_precision_are_not_reused(tiny_image_checkpoint, image_data, fresh_store):
+    X, _ = image_data
+    fp32 = ImageEmbedder(tiny_image_checkpoint, image_size=32).fit().transform(X)
+    computed = fresh_store.stats["computed"]
+    bf16 = ImageEmbedder(tiny_image_checkpoint, image_size=32, precision="bf16").fit()
+    cached = bf16.transform(X)
+    assert fresh_store.stats["computed"] == computed + len(X)  # its own rows, not the fp32 ones
+    assert not np.array_equal(cached, fp32)
+    uncached = clone(bf16).set_params(cache=False).fit().transform(X)
+    np.testing.assert_array_equal(cached, uncached)

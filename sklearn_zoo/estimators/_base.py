@@ -15,16 +15,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
-from ..cache import FrozenFeatureCache, default_store, prefix_key
+from ..features import FeatureIdentity, FrozenFeatures, in_inference_order
 from ..inference import run_batches
 from ..loading import load_backbone
 from ..module import ZooModule, make_head
-from ..runtime import (
-    autocast_dtype,
-    frozen_channels_last,
-    resolve_device,
-    trains_channels_last,
-)
+from ..runtime import Runtime, autocast_dtype, resolve_device
 from ..training import build_net, make_accelerator, release_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._strategy import STRATEGIES, auto_epochs, resolve_strategy, stages
@@ -146,8 +141,13 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             )
             device = str(accelerator.device)
         head = make_head(backbone.num_features, head_size, target.n_outputs, self.head_dropout)
-        channels_last = frozen_channels_last(device, self._modality)  # the frozen prefix's layout
-        train_nhwc = trains_channels_last(device, self._modality)
+        runtime = Runtime.on(device, self.precision, self._modality)
+        train_nhwc = runtime.trains_channels_last
+        features = None  # what names the frozen features in the cache, when they are shared
+        if self.cache and not prep.augments:
+            features = FeatureIdentity(
+                spec, self.pretrained, seed, self._pooling_kwargs(), prep.signature()
+            )
 
         y_all = {"y": target.y} if weights is None else {"y": target.y, "w": weights}
         train_idx, valid_idx = self._split(len(inputs), target.codes, seed)
@@ -179,27 +179,15 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             if train_nhwc:
                 module = module.to(memory_format=torch.channels_last)
             train_ds, valid_ds, key = train_raw, valid_raw, None
-            if self.cache and split > 0 and backbone.can_split_at(split) and not prep.augments:
-                if not tuned:  # the prefix of these weights is the same in every fit: share it
-                    key = prefix_key(
-                        spec,
-                        pretrained=self.pretrained,
-                        seed=seed,
-                        k=split,
-                        pooling=self._pooling_kwargs(),
-                        inputs=prep.signature(),
-                        channels_last=channels_last,
-                    )
-                cache = FrozenFeatureCache(
+            if features is not None and split > 0 and backbone.can_split_at(split):
+                frozen = FrozenFeatures(  # a tuned prefix is this fit's own: not shared
                     backbone,
                     split,
-                    device=device,
+                    runtime,
                     batch_size=self.batch_size,
-                    model_key=key,
-                    store=default_store(),
+                    identity=None if tuned else features,
                 )
-                train_ds = cache.wrap(train_ds) or train_ds
-                valid_ds = (cache.wrap(valid_ds) or valid_ds) if valid_ds is not None else None
+                train_ds, valid_ds, key = frozen.wrap(train_ds), frozen.wrap(valid_ds), frozen.key
             # LP-FT's fine-tuning starts from a trained head: everything learns at the lower rate
             second = stage == "finetune" and strategy == "lp-ft"
             net = self._train(
@@ -426,15 +414,6 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             )
 
     # -- inference -------------------------------------------------------------------------
-    def _dataset_for(self, X: Any):
-        """A dataset over ``X`` in inference order (texts longest first) and the order used."""
-        check_is_fitted(self, "net_")
-        inputs = self._check_inputs(X)
-        prepared = self._fitted_prep()
-        order = prepared.inference_order(inputs)
-        idx = np.arange(len(inputs)) if order is None else order
-        return prepared.dataset(inputs, idx), order
-
     def _outputs(self, X: Any) -> np.ndarray:
         """Raw head outputs (logits or scaled values) for ``X``, batched, in inference mode."""
         return self._run(X, lambda module, batch: module(**batch))
@@ -444,29 +423,33 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         return self._run(X, lambda module, batch: module.features(**batch))
 
     def _run(self, X: Any, fn) -> np.ndarray:
-        dataset, order = self._dataset_for(X)
+        check_is_fitted(self, "net_")
+        inputs = self._check_inputs(X)
         module = self.net_.module_
         module.eval()
+        # from the device the net is on now: a net trained on a GPU and unpickled on a CPU runs fp32
+        runtime = Runtime.on(self.net_.device, self.precision, self._modality)
+        frozen = None
         if self.prefix_key_ is not None:  # the frozen prefix of these samples may be cached already
-            cache = FrozenFeatureCache(
+            frozen = FrozenFeatures(
                 module.backbone,
                 module.split,
-                device=self.net_.device,
+                runtime,
                 batch_size=self.batch_size,
-                model_key=self.prefix_key_,
-                store=default_store(),
+                key=self.prefix_key_,
             )
-            dataset = cache.wrap(dataset) or dataset
-        return run_batches(
-            dataset,
-            lambda batch: fn(module, batch),
-            device=self.net_.device,
-            batch_size=self.batch_size,
-            # from the device the net is on now: a net trained on a GPU and unpickled on a CPU runs fp32
-            autocast_dtype=autocast_dtype(self.precision, str(self.net_.device)),
-            num_workers=self.num_workers,
-            order=order,
-        )
+
+        def run(dataset: Any) -> np.ndarray:
+            return run_batches(
+                dataset if frozen is None else frozen.wrap(dataset),
+                lambda batch: fn(module, batch),
+                device=runtime.device,
+                batch_size=self.batch_size,
+                autocast_dtype=runtime.autocast_dtype,
+                num_workers=self.num_workers,
+            )
+
+        return in_inference_order(self._fitted_prep(), inputs, run)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the :meth:`transform` columns: ``<classname>0``, ``<classname>1``, ..."""

@@ -6,14 +6,13 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..cache import FrozenFeatureCache, default_store, prefix_key
+from ..features import FeatureIdentity, FrozenFeatures, in_inference_order
 from ..loading import load_backbone
-from ..runtime import autocast_dtype, frozen_channels_last, resolve_device
+from ..runtime import Runtime, resolve_device
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._base import _article
 from ._modalities import IMAGE_CONSTRAINTS, TEXT_CONSTRAINTS, ImageInputMixin, TextInputMixin
@@ -51,15 +50,15 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def _fitted_state(
         self, backbone: Any, spec: CheckpointSpec, device: str, prep: dict | None = None
     ) -> dict[str, Any]:
-        """The fitted attributes around a loaded ``backbone`` (``fit``, and ``load`` with ``prep``)."""
+        """The fitted attributes around a loaded ``backbone`` (``fit``, and ``load`` with ``prep``,
+        the fitted attributes of the preprocessing)."""
         backbone.freeze("all")
-        if frozen_channels_last(device, self._modality):
-            backbone = backbone.to(memory_format=torch.channels_last)
+        runtime = Runtime.on(device, self.precision, self._modality)
         return {
-            "backbone_": backbone.to(device).eval(),
+            "backbone_": runtime.arrange(backbone, trainable=False).to(device).eval(),
             "spec_": spec,
             "device_": device,
-            "autocast_dtype_": autocast_dtype(self.precision, device),
+            "autocast_dtype_": runtime.autocast_dtype,
             "_n_features_out": backbone.num_features,
             **(self._prepare_inputs(spec).attributes() if prep is None else prep),
         }
@@ -68,35 +67,20 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """Embeddings of ``X``, shape ``(n_samples, n_features)`` (L2-normalized if ``normalize``)."""
         check_is_fitted(self, "backbone_")
         inputs = self._check_inputs(X)
-        prep = self._fitted_prep()
-        order = prep.inference_order(inputs)
-        idx = np.arange(len(inputs)) if order is None else order
-        dataset = prep.dataset(inputs, idx)
-        k = self.backbone_.num_blocks
-        key = None
-        if self.cache:
-            key = prefix_key(
-                self.spec_,
-                pretrained=True,
-                seed=None,
-                k=k,
-                pooling=self._pooling_kwargs(),
-                inputs=prep.signature(),
-                channels_last=frozen_channels_last(self.device_, self._modality),
-            )
-        cache = FrozenFeatureCache(
+        prepared = self._fitted_prep()
+        identity = FeatureIdentity(
+            self.spec_, True, None, self._pooling_kwargs(), prepared.signature()
+        )
+        frozen = FrozenFeatures(
             self.backbone_,
-            k,
-            device=self.device_,
+            self.backbone_.num_blocks,
+            Runtime(self.device_, self.autocast_dtype_, self._modality),
             batch_size=self.batch_size,
-            model_key=key,
-            store=default_store(),
-            autocast_dtype=self.autocast_dtype_,
+            identity=identity if self.cache else None,
+            autocast=True,
             max_bytes=None,
         )
-        out = cache.wrap(dataset).prefix.numpy()
-        if order is not None:  # back to the caller's order
-            out = out[np.argsort(order)]
+        out = in_inference_order(prepared, inputs, lambda dataset: frozen.rows(dataset).numpy())
         if self.normalize:
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out
