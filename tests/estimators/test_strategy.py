@@ -20,6 +20,7 @@ from sklearn_zoo import (
 )
 from sklearn_zoo.cache import default_store
 from sklearn_zoo.contrastive import sample_pairs
+from sklearn_zoo.estimators._stages import warn_if_fine_tuning_undid_probe
 from sklearn_zoo.estimators._strategy import (
     AUTO_EPOCHS,
     CONTRASTIVE_MAX_PER_CLASS,
@@ -392,10 +393,9 @@ def test_auto_is_the_same_fit_as_the_strategy_it_picks(tiny_image_checkpoint, im
 def test_lp_ft_warns_when_fine_tuning_ends_worse_than_the_untrained_head(
     probe, tuned, warns, recwarn
 ):
-    est = PretrainedImageClassifier(lr=3e-3, backbone_lr_scale=1.0)
     history = [{"stage": "probe", "train_loss": loss} for loss in probe]
     history += [{"stage": "finetune", "train_loss": loss} for loss in tuned]
-    est._warn_if_fine_tuning_undid_probe(history)
+    warn_if_fine_tuning_undid_probe(history, lr=3e-3, scale=1.0)
     messages = [str(w.message) for w in recwarn if "too high for the backbone" in str(w.message)]
     assert len(messages) == warns
     if warns:
