@@ -22,6 +22,7 @@ _LAZY = {
     "PretrainedTextRegressor": "estimators",
     "ImageEmbedder": "estimators",
     "TextEmbedder": "estimators",
+    "load": "estimators",
     "rank_checkpoints": "selection",
     "plot_learning_curves": "plotting",
 }

@@ -276,7 +276,8 @@ def default_store() -> FeatureStore:
 
 class FrozenFeatureCache:
     """Runs ``backbone``'s first ``k`` blocks (eval mode, inference mode) over the samples it has
-    not seen before; ``model_key=None`` keeps the rows for this fit only."""
+    not seen before; ``model_key=None`` keeps the rows for this fit only. Rows are written under
+    ``model_key``, and read from it or, failing that, from the ``read_keys``."""
 
     def __init__(
         self,
@@ -286,6 +287,7 @@ class FrozenFeatureCache:
         device: str,
         batch_size: int,
         model_key: str | None = None,
+        read_keys: Sequence[str] = (),
         store: FeatureStore | None = None,
         autocast_dtype: torch.dtype | None = None,
         max_bytes: int | None = MAX_FIT_BYTES,
@@ -295,6 +297,7 @@ class FrozenFeatureCache:
         self.device = device
         self.batch_size = max(int(batch_size), 1)
         self.model_key = model_key
+        self.read_keys = tuple(read_keys)
         self.store = store if model_key is not None else None
         self.autocast_dtype = autocast_dtype
         self.max_bytes = max_bytes
@@ -341,6 +344,10 @@ class FrozenFeatureCache:
             return None if rows is None else TensorDataset(rows, y=dataset.y)
         keys = dataset.sample_keys()
         known = self.store.get_many(self.model_key, keys)
+        for other in self.read_keys:
+            rest = [i for i in range(n) if i not in known]
+            found = self.store.get_many(other, [keys[i] for i in rest]) if rest else {}
+            known.update({rest[j]: row for j, row in found.items()})
         todo = [i for i in range(n) if i not in known]
         if todo:
             computed = self._compute(dataset, todo)
