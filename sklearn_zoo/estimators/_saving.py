@@ -16,7 +16,7 @@ from .._config import resolve_device
 from ..architectures import check_spec, rebuild_backbone
 from ..cache import fingerprint
 from ..module import wants_channels_last
-from ..zoo import CheckpointSpec
+from ..zoo import CheckpointSpec, list_checkpoints
 
 # fitted attributes that are rebuilt on load rather than saved
 REBUILT = frozenset(
@@ -254,9 +254,18 @@ def _from_params(cls: type, params: dict[str, Any], trust_remote_code: bool) -> 
             f"{persistence.PARAMS}: {unknown[0]!r} is not a parameter of {cls.__name__}."
         )
     checkpoint = params.get("checkpoint")
-    if isinstance(checkpoint, CheckpointSpec) and not trust_remote_code:
-        options = {k: v for k, v in checkpoint.options.items() if k != "trust_remote_code"}
-        params = {**params, "checkpoint": checkpoint.replace(options=options)}
+    if isinstance(checkpoint, CheckpointSpec):
+        # the parameter a later fit loads: it may import no module the zoo does not know
+        if checkpoint.source == "package" and checkpoint.identifier not in {
+            entry.identifier for entry in list_checkpoints(source="package")
+        }:
+            raise ValueError(
+                f"{persistence.PARAMS}: the 'checkpoint' parameter names the package "
+                f"{checkpoint.identifier!r}, which is not one of sklearn_zoo's weight packages."
+            )
+        if not trust_remote_code:
+            options = {k: v for k, v in checkpoint.options.items() if k != "trust_remote_code"}
+            params = {**params, "checkpoint": checkpoint.replace(options=options)}
     estimator = cls(**params)
     estimator._validate_params()  # InvalidParameterError: a ValueError naming the parameter
     return estimator

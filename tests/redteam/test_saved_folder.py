@@ -5,6 +5,7 @@ harmlessly, and the mark must not appear."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -168,6 +169,30 @@ def test_a_saved_spec_naming_a_module_for_the_package_source_imports_nothing(
     assert not marker.exists()
     assert name not in sys.modules
     assert isinstance(error, ValueError) and "spec_" in str(error), repr(error)
+
+
+def test_a_checkpoint_parameter_naming_a_module_is_refused_before_a_refit_imports_it(
+    folder, tmp_path, monkeypatch
+):
+    """The folder's ``checkpoint`` parameter is what a later ``fit`` (a refit, a clone in a grid
+    search) loads: a card naming a module for the package source is refused on load."""
+    saved, marker = folder("image"), tmp_path / "PWNED"
+    name = f"zoo_planted_{uuid.uuid4().hex}"
+    (tmp_path / f"{name}.py").write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('imported')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def plant(header):
+        card = json.loads((saved / "fitted.json").read_text())["spec_"]
+        card["__spec__"].update(source="package", identifier=name, options={})
+        header["params"]["checkpoint"] = card
+
+    _edit(saved / "params.json", plant)
+    X, y = _digits()
+    with contextlib.suppress(ValueError):
+        PretrainedImageClassifier.load(saved).fit(X, y)
+    assert not marker.exists()
 
 
 # -- downloads --------------------------------------------------------------------------------
