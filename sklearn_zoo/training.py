@@ -14,6 +14,7 @@ from skorch.dataset import unpack_data
 from skorch.helper import predefined_split
 from skorch.hf import AccelerateMixin
 
+from ._compat import free_accelerator_state, set_training, uncompiled, unwrap_accelerated
 from .inputs import identity_collate
 
 
@@ -79,7 +80,7 @@ class ZooNet(NeuralNet):
         return loss
 
     def train_step_single(self, batch: Any, **fit_params: Any) -> dict[str, Any]:
-        self._set_training(True)
+        set_training(self)
         Xi, yi = unpack_data(batch)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
@@ -135,21 +136,12 @@ def make_accelerator(
     """An ``accelerate.Accelerator`` with these settings (``mixed_precision``: "no" or "bf16")."""
     try:
         from accelerate import Accelerator
-        from accelerate.state import AcceleratorState
     except ImportError:
         raise ImportError(
             f"accelerate=True in {owner} needs the accelerate package: "
             'pip install "sklearn-zoo[accelerate]".'
         ) from None
-    state = AcceleratorState._shared_state
-    if state and (
-        state.get("_mixed_precision") != mixed_precision
-        or (cpu and getattr(state.get("device"), "type", "cpu") != "cpu")
-    ):
-        # Accelerate keeps one state per process and refuses a second Accelerator with other
-        # settings. Estimators in one process (a grid over precision) each want their own:
-        # reset it, keeping the PartialState that holds the distributed launch.
-        AcceleratorState._reset_state(reset_partial_state=False)
+    free_accelerator_state(mixed_precision=mixed_precision, cpu=cpu)
     return Accelerator(
         cpu=cpu,
         mixed_precision=mixed_precision,
@@ -162,19 +154,13 @@ def release_accelerator(net: ZooNet) -> ZooNet:
     modules and its ``Accelerator`` (not picklable), a compiled module its ``torch.compile``
     wrapper. The trained weights, history and device stay; nothing is copied."""
     if isinstance(net, AcceleratedZooNet):
-        net._unwrap_accelerator()
         device = str(net.accelerator.device)
-        state = {
-            k: v
-            for k, v in vars(net).items()
-            if k not in ("accelerator", "unwrap_after_train", "_wrapped_with_accelerator")
-        }
-        state["device"] = device
+        state = {**unwrap_accelerated(net), "device": device}
         net = ZooNet.__new__(ZooNet)
         net.__dict__.update(state)
     module = getattr(net, "module_", None)
-    if isinstance(module, torch.nn.Module) and hasattr(module, "_orig_mod"):
-        net.module_ = module._orig_mod  # torch.compile's wrapper: keep the module it compiled
+    if isinstance(module, torch.nn.Module):
+        net.module_ = uncompiled(module)
     net.compile = False
     return net
 
