@@ -148,38 +148,26 @@ def _timm(
     )
 
 
-def _hf_text(
-    identifier: str,
-    *,
-    max_length: int = 512,
-    pooling: str = "mean",
-    aliases: tuple[str, ...] = (),
-    **card: Any,
+def _hf(
+    identifier: str, modality: str, *, aliases: tuple[str, ...] = (), **card: Any
 ) -> CheckpointSpec:
-    """A Hugging Face text encoder, catalogued by the last part of its hub id (the id is an alias)."""
+    """A Hugging Face encoder, catalogued by the last part of its hub id (the id is an alias)."""
     return CheckpointSpec(
         name=identifier.split("/")[-1],
         source="hf",
         identifier=identifier,
-        modality="text",
-        family="hf.text",
-        text=TextPreprocessing(max_length=max_length, pooling=pooling),
+        modality=modality,
+        family="hf.vision" if modality == "image" else "hf.text",
         aliases=(identifier, *aliases),
         **card,
     )
 
 
-def _hf_vision(identifier: str, *, image: ImagePreprocessing, **card: Any) -> CheckpointSpec:
-    """A Hugging Face vision encoder, catalogued by the last part of its hub id (the id is an alias)."""
-    return CheckpointSpec(
-        name=identifier.split("/")[-1],
-        source="hf",
-        identifier=identifier,
-        modality="image",
-        family="hf.vision",
-        image=image,
-        aliases=(identifier,),
-        **card,
+def _hf_text(
+    identifier: str, *, max_length: int = 512, pooling: str = "mean", **card: Any
+) -> CheckpointSpec:
+    return _hf(
+        identifier, "text", text=TextPreprocessing(max_length=max_length, pooling=pooling), **card
     )
 
 
@@ -199,8 +187,9 @@ def _sentence_transformers(
 
 def _dinov2(size: str, **card: Any) -> CheckpointSpec:
     """A DINOv2 backbone from Meta (``size``: small, base ...)."""
-    return _hf_vision(
+    return _hf(
         f"facebook/dinov2-{size}",
+        "image",
         image=_resize_crop(256, "bicubic"),
         license="Apache-2.0",
         paper="Oquab et al., DINOv2: Learning Robust Visual Features without Supervision, TMLR 2024 (arXiv:2304.07193)",
@@ -543,8 +532,9 @@ _HF_TEXT = (
 )
 
 _HF_VISION = (
-    _hf_vision(
+    _hf(
         "google/vit-base-patch16-224-in21k",
+        "image",
         image=_resize_crop(224, mean=HALF, std=HALF),
         feature_dim=768,
         num_blocks=13,
