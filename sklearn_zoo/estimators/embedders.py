@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import pickle
 from numbers import Integral
 from typing import Any
 
@@ -117,6 +119,29 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             tags.transformer_tags.preserves_dtype = ["float32"]
         tags.requires_fit = True
         return tags
+
+    # -- pickling ---------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        if "backbone_" in state:  # pickled apart, as skorch pickles a net's modules
+            state["backbone_"] = pickle.dumps(state["backbone_"])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state.get("backbone_"), bytes):
+            # skorch's unpickler puts the tensors on a device this machine has (the CPU, with a
+            # DeviceWarning, when the fit's GPU is missing)
+            from skorch.utils import _TorchLoadUnpickler, get_map_location
+
+            device = get_map_location(state["device_"])
+            state["backbone_"] = _TorchLoadUnpickler(
+                io.BytesIO(state["backbone_"]),
+                map_location=device,
+                torch_load_kwargs={"weights_only": True},
+            ).load()
+            state["device_"] = str(device)
+            state["autocast_dtype_"] = autocast_dtype(state["precision"], state["device_"])
+        super().__setstate__(state)
 
     # -- persistence -----------------------------------------------------------------------
     def save(self, path: Any) -> Any:
