@@ -468,7 +468,13 @@ _HF_VISION = (
         modality="image",
         family="hf.vision",
         image=ImagePreprocessing(
-            size=224, resize=224, crop_pct=1.0, mean=HALF, std=HALF, interpolation="bilinear"
+            size=224,
+            resize=224,
+            crop_pct=1.0,
+            mean=HALF,
+            std=HALF,
+            interpolation="bilinear",
+            crop="squash",  # ViTImageProcessor(size=224): 224 x 224, aspect ratio not kept
         ),
         feature_dim=768,
         num_blocks=13,
@@ -494,6 +500,7 @@ _HF_VISION = (
             mean=IMAGENET_MEAN,
             std=IMAGENET_STD,
             interpolation="bicubic",
+            crop="center_floor",  # BitImageProcessor rounds the crop offsets down
         ),
         feature_dim=384,
         num_blocks=13,
@@ -520,6 +527,7 @@ _HF_VISION = (
             mean=IMAGENET_MEAN,
             std=IMAGENET_STD,
             interpolation="bicubic",
+            crop="center_floor",  # BitImageProcessor rounds the crop offsets down
         ),
         feature_dim=768,
         num_blocks=13,
