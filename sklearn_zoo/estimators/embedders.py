@@ -180,6 +180,10 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
     checkpoint : str or CheckpointSpec, default="efficientnet_lite0"
     image_size : int, default=None
         Side of the square input; ``None`` uses the checkpoint's own.
+    max_image_pixels : int or None, default=40_000_000
+        Image files with more pixels than this (read from the header, before decoding) are a
+        ``ValueError``, except JPEGs that decode at 1/2, 1/4 or 1/8 scale under the limit without
+        going below the resize. ``None``: no limit.
     normalize : bool, default=False
         L2-normalize each embedding.
     batch_size : int, default=64
@@ -205,7 +209,11 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
     (4, 1280)
     """
 
-    _parameter_constraints = {**_CONSTRAINTS, "image_size": IMAGE_CONSTRAINTS["image_size"]}
+    _parameter_constraints = {
+        **_CONSTRAINTS,
+        "image_size": IMAGE_CONSTRAINTS["image_size"],
+        "max_image_pixels": IMAGE_CONSTRAINTS["max_image_pixels"],
+    }
     augment = False
 
     def __init__(
@@ -213,6 +221,7 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
         checkpoint: Any = "efficientnet_lite0",
         *,
         image_size: int | None = None,
+        max_image_pixels: int | None = 40_000_000,
         normalize: bool = False,
         batch_size: int = 64,
         device: str = "auto",

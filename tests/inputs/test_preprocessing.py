@@ -13,7 +13,7 @@ import torch
 from torchvision.transforms import v2
 
 from sklearn_zoo.inputs import make_transform
-from sklearn_zoo.inputs.images import _is_random
+from sklearn_zoo.inputs.transforms import is_random
 from sklearn_zoo.zoo import ImagePreprocessing
 from sklearn_zoo.zoo.catalogue import CATALOGUE
 
@@ -130,7 +130,7 @@ def test_eval_transform_equals_the_sources(spec):
     theirs, expected = _reference(spec)
     ours = make_transform(spec.image)
     assert _settings(ours) == expected
-    assert not _is_random(ours)  # one batched call for arrays, not a loop over images
+    assert not is_random(ours)  # one batched call for arrays, not a loop over images
     two_levels = 2 / 255 / min(spec.image.std)
     for img in _photos():
         want, got = theirs(img), ours(_chw(img))

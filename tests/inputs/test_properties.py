@@ -56,10 +56,15 @@ def test_any_valid_image_array_becomes_uint8_n_3_h_w(batch):
     if not ambiguous:
         assert out.shape == (n, 3, h, w)
         np.testing.assert_array_equal(nchw, pixels.transpose(0, 3, 1, 2))
-    rgb = nchw[:, [0, 0, 0]] if nchw.shape[1] == 1 else nchw[:, :3]  # gray repeated, alpha dropped
+    values = _expected_uint8(nchw)
+    if nchw.shape[1] == 4:  # alpha composited on white: what a transparent image looks like
+        alpha = np.rint(values[:, 3:]) / 255
+        rgb = np.rint(values[:, :3]) * alpha + 255 * (1 - alpha)
+    else:  # gray repeated over three channels
+        rgb = values[:, [0, 0, 0]] if nchw.shape[1] == 1 else values
     assert out.shape == rgb.shape
     # values are the pixels rounded to the nearest integer (float32 arithmetic: a hair of slack)
-    assert np.abs(out.astype(np.float64) - _expected_uint8(rgb)).max(initial=0) <= 0.5 + 1e-3
+    assert np.abs(out.astype(np.float64) - rgb).max(initial=0) <= 0.5 + 1e-3
     assert len(source) == n
 
 
