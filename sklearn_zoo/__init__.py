@@ -24,6 +24,7 @@ _LAZY = {
     "TextEmbedder": "estimators",
     "rank_checkpoints": "selection",
     "plot_learning_curves": "plotting",
+    "load_image_folder": "datasets",
 }
 
 

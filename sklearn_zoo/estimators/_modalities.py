@@ -32,7 +32,8 @@ TEXT_CONSTRAINTS = {
 
 
 class ImageInputMixin:
-    """Images: arrays (NHWC/NCHW, uint8/float), file paths, PIL images."""
+    """Images: arrays (NHWC/NCHW, uint8/uint16/float), file paths, PIL images; files are decoded
+    with the estimator's ``max_image_pixels`` and never below the resize its checkpoint needs."""
 
     _modality = "image"
 

@@ -14,8 +14,9 @@ class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimato
     __doc__ = (
         """Fine-tune a pretrained image checkpoint as a classifier.
 
-    Accepts images as a uint8 or float array (N, H, W, C), (N, C, H, W) or (N, H, W), a list of file
-    paths (decoded lazily, batch by batch), or PIL images. ``y`` may be labels of any type, or a
+    Accepts images as a uint8, uint16 or float array (N, H, W, C), (N, C, H, W) or (N, H, W) (one
+    (H, W, 3) image is refused: pass ``X[None]``), a list of file paths (decoded lazily, batch by
+    batch, turned as their EXIF orientation says), or PIL images. ``y`` may be labels of any type, or a
     2-D 0/1 indicator matrix for multi-label classification.
     """
         + params_doc("efficientnet_lite0", "image")
