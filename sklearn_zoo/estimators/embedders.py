@@ -122,7 +122,7 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     # -- pickling ---------------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # object.__getstate__ is vars(self) itself
         if "backbone_" in state:  # pickled apart, as skorch pickles a net's modules
             state["backbone_"] = pickle.dumps(state["backbone_"])
         return state

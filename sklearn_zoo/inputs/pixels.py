@@ -126,7 +126,7 @@ def check_image_files(paths: list[Any]) -> None:
     for i, p in enumerate(paths):
         try:
             st = os.stat(os.fspath(p))
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL byte in the path
             bad.append((i, p, "does not exist"))
             continue
         if stat.S_ISDIR(st.st_mode):
