@@ -96,7 +96,7 @@ def cpu_only(monkeypatch):
 @pytest.mark.parametrize("how", ["pickle", "joblib"])
 @pytest.mark.parametrize("kind", ["classifier", "image-embedder", "text-embedder"])
 def test_a_cuda_fit_unpickles_and_runs_on_a_cpu_only_machine(
-    kind, how, tiny_image_checkpoint, tiny_text_checkpoint, image_data, text_data, cpu_only
+    kind, how, tiny_image_checkpoint, image_data, text_data, cpu_only, request
 ):
     """Every tensor is pickled with the location tag of a GPU tensor ("cuda:0", what ``torch.save``
     writes for one), so unpickling takes the path it takes after a real CUDA fit."""
@@ -113,7 +113,8 @@ def test_a_cuda_fit_unpickles_and_runs_on_a_cpu_only_machine(
         )
     else:
         X, _ = text_data
-        est, method = TextEmbedder(tiny_text_checkpoint, cache=False).fit(), "transform"
+        checkpoint = request.getfixturevalue("tiny_text_checkpoint")
+        est, method = TextEmbedder(checkpoint, cache=False).fit(), "transform"
     expected = getattr(est, method)(X)
     with mock.patch("torch.serialization.location_tag", _tagged_cuda):
         blob = _dumps(_as_if_fitted_on_cuda(est), how)
@@ -130,7 +131,7 @@ def test_a_cuda_fit_unpickles_and_runs_on_a_cpu_only_machine(
         assert next(on_cpu.backbone_.parameters()).device.type == "cpu"
     np.testing.assert_allclose(getattr(on_cpu, method)(X), expected, atol=1e-5)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # unpickled again on the CPU: nothing left to move
+        warnings.simplefilter("error", DeviceWarning)  # unpickled again: nothing left to move
         again = pickle.loads(pickle.dumps(on_cpu))
     np.testing.assert_allclose(getattr(again, method)(X), expected, atol=1e-5)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import pickle
 from numbers import Integral
 from typing import Any
 
@@ -123,22 +122,22 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     # -- pickling ---------------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())  # object.__getstate__ is vars(self) itself
-        if "backbone_" in state:  # pickled apart, as skorch pickles a net's modules
-            state["backbone_"] = pickle.dumps(state["backbone_"])
+        if "backbone_" in state:  # saved apart, as skorch saves a net's modules
+            buffer = io.BytesIO()
+            torch.save(state["backbone_"], buffer)
+            state["backbone_"] = buffer.getvalue()
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         if isinstance(state.get("backbone_"), bytes):
-            # skorch's unpickler puts the tensors on a device this machine has (the CPU, with a
-            # DeviceWarning, when the fit's GPU is missing)
-            from skorch.utils import _TorchLoadUnpickler, get_map_location
+            from skorch.utils import get_map_location
 
+            # a device this machine has: the CPU (with a DeviceWarning) when the fit's GPU is missing
             device = get_map_location(state["device_"])
-            state["backbone_"] = _TorchLoadUnpickler(
-                io.BytesIO(state["backbone_"]),
-                map_location=device,
-                torch_load_kwargs={"weights_only": True},
-            ).load()
+            # a whole module, as unpickling this estimator is anyway: pickle is the trusted path
+            state["backbone_"] = torch.load(
+                io.BytesIO(state["backbone_"]), map_location=device, weights_only=False
+            )
             state["device_"] = str(device)
             state["autocast_dtype_"] = autocast_dtype(state["precision"], state["device_"])
         super().__setstate__(state)

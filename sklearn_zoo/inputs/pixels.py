@@ -74,9 +74,19 @@ def pil_pixels(img: Any) -> np.ndarray:
         return np.asarray(img).astype(np.uint16)[None]  # older Pillow opens 16-bit PNGs as "I"
     if img.mode in ("I", "F"):
         return np.asarray(img)[None]
-    # RGBA, LA, PA, a palette or RGB with a transparent colour keep their alpha
-    rgba = img.convert("RGBA" if img.has_transparency_data else "RGB")
+    rgba = img.convert("RGBA" if _has_alpha(img) else "RGB")
     return np.moveaxis(np.asarray(rgba), -1, 0)
+
+
+def _has_alpha(img: Any) -> bool:
+    """RGBA, LA, PA, a palette or RGB with a transparent colour (Pillow 10.1's
+    ``has_transparency_data``, which Pillow 10.0 lacks)."""
+    palette_alpha = img.mode == "P" and img.palette is not None and img.palette.mode.endswith("A")
+    return (
+        img.mode in ("RGBA", "RGBa", "LA", "La", "PA")
+        or "transparency" in img.info
+        or palette_alpha
+    )
 
 
 def read_image(path: str, index: int, max_pixels: int | None, min_side: int) -> np.ndarray:

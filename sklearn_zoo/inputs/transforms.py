@@ -62,6 +62,8 @@ class CenterCropFloor(v2.Transform):
         top, left = (height - self.size) // 2, (width - self.size) // 2
         return v2.functional.crop(inpt, top, left, self.size, self.size)
 
+    _transform = transform  # the name torchvision < 0.21 calls
+
     def extra_repr(self) -> str:
         return f"size={self.size}"
 

@@ -94,7 +94,9 @@ def _reference(spec):
         if "shortest_edge" in size
         else (size["height"], size["width"]),
         # BaseImageProcessor.center_crop: top = int((height - crop) / 2), rounded down
-        "crop": (processor.crop_size["height"], "floor") if processor.do_center_crop else None,
+        "crop": (processor.crop_size["height"], "floor")
+        if getattr(processor, "do_center_crop", False)
+        else None,
         "interpolation": interpolation,
         "mean": tuple(processor.image_mean),
         "std": tuple(processor.image_std),
@@ -126,18 +128,19 @@ def _chw(img) -> torch.Tensor:
 @pytest.mark.parametrize("spec", IMAGE_ENTRIES, ids=lambda s: s.name)
 def test_eval_transform_equals_the_sources(spec):
     """Same settings, and the same tensors on real photos: the sources resize PIL images, ours
-    resizes uint8 tensors (antialiased), which differs by at most 2 levels of 255 on a few pixels."""
+    resizes uint8 tensors (antialiased), which differs by at most 2 levels of 255, on few pixels
+    (a crop one pixel off would be 0.2 apart on average, 25 levels)."""
     theirs, expected = _reference(spec)
     ours = make_transform(spec.image)
     assert _settings(ours) == expected
     assert not is_random(ours)  # one batched call for arrays, not a loop over images
-    two_levels = 2 / 255 / min(spec.image.std)
+    level = 1 / 255 / min(spec.image.std)
     for img in _photos():
         want, got = theirs(img), ours(_chw(img))
         assert got.shape == want.shape == (3, spec.image.size, spec.image.size)
         diff = (got - want).abs()
-        assert float(diff.max()) <= two_levels + 1e-5, img.size
-        assert float(diff.mean()) < 2e-4, img.size
+        assert float(diff.max()) <= 2 * level + 1e-5, img.size
+        assert float(diff.mean()) < level / 4, img.size
 
 
 TIMM_ENTRIES = [spec for spec in IMAGE_ENTRIES if spec.source in ("timm", "package")]
