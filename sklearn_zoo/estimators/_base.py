@@ -458,6 +458,12 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         """Backbone features of the fitted (fine-tuned) model, shape ``(n_samples, n_features)``."""
         return self._run(X, lambda module, batch: module.features(**batch))
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        net = vars(self).get("net_")
+        if net is not None:  # skorch maps a net fitted on a missing GPU to a torch.device("cpu")
+            net.device = self.device_ = str(net.device)
+
     def _run(self, X: Any, fn) -> np.ndarray:
         dataset, order = self._dataset_for(X)
         module = self.net_.module_
@@ -478,7 +484,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             device=self.net_.device,
             batch_size=self.batch_size,
             # from the device the net is on now: a net trained on a GPU and unpickled on a CPU runs fp32
-            autocast_dtype=autocast_dtype(self.precision, str(self.net_.device)),
+            autocast_dtype=autocast_dtype(self.precision, self.net_.device),
             num_workers=self.num_workers,
             order=order,
         )

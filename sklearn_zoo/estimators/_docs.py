@@ -92,6 +92,10 @@ IMAGE_PARAMS_DOC = """    image_size : int, default=None
         Side of the square input; ``None`` uses the checkpoint's own (224 for most).
     augment : bool or callable, default=False
         ``True`` adds random resized crops; a torchvision v2 transform is applied as given.
+    max_image_pixels : int or None, default=40_000_000
+        Image files with more pixels than this (read from the header, before decoding) are a
+        ``ValueError``, except JPEGs that decode at 1/2, 1/4 or 1/8 scale under the limit without
+        going below the resize: memory per batch stays bounded by the batch. ``None``: no limit.
 """
 
 TEXT_PARAMS_DOC = """    max_length : int, default=None

@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..inputs import ImageDataset, TextDataset, as_image_source, as_texts, make_transform
+from ..inputs import (
+    DEFAULT_MAX_PIXELS,
+    ImageDataset,
+    TextDataset,
+    as_image_source,
+    as_texts,
+    make_transform,
+)
 from ..loading import load_tokenizer
 from ..zoo import CheckpointSpec
 from ._saving import integer
@@ -20,6 +27,7 @@ MAX_IMAGE_SIDE = 8192
 IMAGE_CONSTRAINTS = {
     "image_size": [Interval(Integral, 8, None, closed="left"), None],
     "augment": ["boolean", callable],
+    "max_image_pixels": [Interval(Integral, 1, None, closed="left"), None],
 }
 TEXT_CONSTRAINTS = {
     "max_length": [Interval(Integral, 1, None, closed="left"), None],
@@ -28,7 +36,8 @@ TEXT_CONSTRAINTS = {
 
 
 class ImageInputMixin:
-    """Images: arrays (NHWC/NCHW, uint8/float), file paths, PIL images."""
+    """Images: arrays (NHWC/NCHW, uint8/uint16/float), file paths, PIL images; files are decoded
+    with the estimator's ``max_image_pixels`` and never below the resize its checkpoint needs."""
 
     _modality = "image"
     _saved_fields = {"image_size_": integer(8, MAX_IMAGE_SIDE)}
@@ -43,11 +52,12 @@ class ImageInputMixin:
         return {
             "eval": evaluate,
             "train": train,
+            "min_side": _min_side(spec, size),
             "fitted": {"preprocess_": evaluate, "image_size_": size},
         }
 
     def _fitted_prep(self) -> dict[str, Any]:
-        return {"eval": self.preprocess_}
+        return {"eval": self.preprocess_, "min_side": _min_side(self.spec_, self.image_size_)}
 
     def _restore_inputs(self, spec: CheckpointSpec, state: dict, saved: Any, trust: bool) -> dict:
         size = state["image_size_"]
@@ -63,7 +73,9 @@ class ImageInputMixin:
 
     def _make_dataset(self, inputs, prep: dict[str, Any], y: Any, idx: np.ndarray, training: bool):
         transform: Callable = prep["train"] if training else prep["eval"]
-        return ImageDataset(inputs.subset(idx), transform, y)
+        # an estimator pickled before max_image_pixels existed gets the default
+        max_pixels = getattr(self, "max_image_pixels", DEFAULT_MAX_PIXELS)
+        return ImageDataset(inputs.subset(idx), transform, y, max_pixels, prep["min_side"])
 
     def _inference_order(self, inputs) -> np.ndarray | None:
         return None
@@ -75,6 +87,11 @@ class ImageInputMixin:
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
+
+
+def _min_side(spec: CheckpointSpec, size: int) -> int:
+    """The smallest side a JPEG may be decoded at (``Image.draft``): what the resize needs."""
+    return max(spec.image.resize_for(size), size)
 
 
 class TextInputMixin:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from numbers import Integral
 from typing import Any
 
@@ -122,6 +123,29 @@ class _EmbedderMixin(
         tags.requires_fit = True
         return tags
 
+    # -- pickling ---------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())  # object.__getstate__ is vars(self) itself
+        if "backbone_" in state:  # saved apart, as skorch saves a net's modules
+            buffer = io.BytesIO()
+            torch.save(state["backbone_"], buffer)
+            state["backbone_"] = buffer.getvalue()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state.get("backbone_"), bytes):
+            from skorch.utils import get_map_location
+
+            # a device this machine has: the CPU (with a DeviceWarning) when the fit's GPU is missing
+            device = get_map_location(state["device_"])
+            # a whole module, as unpickling this estimator is anyway: pickle is the trusted path
+            state["backbone_"] = torch.load(
+                io.BytesIO(state["backbone_"]), map_location=device, weights_only=False
+            )
+            state["device_"] = str(device)
+            state["autocast_dtype_"] = autocast_dtype(state["precision"], state["device_"])
+        super().__setstate__(state)
+
     # -- persistence (SaveLoadMixin) ------------------------------------------------------
     _saved_fields = {"prefix_key_": cache_key(required=False)}  # older saves have none
 
@@ -144,6 +168,10 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
     checkpoint : str or CheckpointSpec, default="efficientnet_lite0"
     image_size : int, default=None
         Side of the square input; ``None`` uses the checkpoint's own.
+    max_image_pixels : int or None, default=40_000_000
+        Image files with more pixels than this (read from the header, before decoding) are a
+        ``ValueError``, except JPEGs that decode at 1/2, 1/4 or 1/8 scale under the limit without
+        going below the resize. ``None``: no limit.
     normalize : bool, default=False
         L2-normalize each embedding.
     batch_size : int, default=64
@@ -169,7 +197,11 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
     (4, 1280)
     """
 
-    _parameter_constraints = {**_CONSTRAINTS, "image_size": IMAGE_CONSTRAINTS["image_size"]}
+    _parameter_constraints = {
+        **_CONSTRAINTS,
+        "image_size": IMAGE_CONSTRAINTS["image_size"],
+        "max_image_pixels": IMAGE_CONSTRAINTS["max_image_pixels"],
+    }
     augment = False
 
     def __init__(
@@ -177,6 +209,7 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
         checkpoint: Any = "efficientnet_lite0",
         *,
         image_size: int | None = None,
+        max_image_pixels: int | None = 40_000_000,
         normalize: bool = False,
         batch_size: int = 64,
         device: str = "auto",

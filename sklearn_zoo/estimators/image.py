@@ -14,8 +14,9 @@ class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimato
     __doc__ = (
         """Fine-tune a pretrained image checkpoint as a classifier.
 
-    Accepts images as a uint8 or float array (N, H, W, C), (N, C, H, W) or (N, H, W), a list of file
-    paths (decoded lazily, batch by batch), or PIL images. ``y`` may be labels of any type, or a
+    Accepts images as a uint8, uint16 or float array (N, H, W, C), (N, C, H, W) or (N, H, W) (one
+    (H, W, 3) image is refused: pass ``X[None]``), a list of file paths (decoded lazily, batch by
+    batch, turned as their EXIF orientation says), or PIL images. ``y`` may be labels of any type, or a
     2-D 0/1 indicator matrix for multi-label classification.
     """
         + params_doc("efficientnet_lite0", "image")
@@ -64,6 +65,7 @@ class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimato
         class_weight: Any = None,
         image_size: int | None = None,
         augment: Any = False,
+        max_image_pixels: int | None = 40_000_000,
         pretrained: bool = True,
         cache: bool = True,
         device: str = "auto",
@@ -124,6 +126,7 @@ class PretrainedImageRegressor(ImageInputMixin, ZooRegressorMixin, ZooEstimatorM
         n_iter_no_change: int = 5,
         image_size: int | None = None,
         augment: Any = False,
+        max_image_pixels: int | None = 40_000_000,
         pretrained: bool = True,
         cache: bool = True,
         device: str = "auto",

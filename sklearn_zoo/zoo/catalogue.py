@@ -65,6 +65,7 @@ def _resize_crop(
     size: int = 224,
     mean: tuple[float, float, float] = IMAGENET_MEAN,
     std: tuple[float, float, float] = IMAGENET_STD,
+    crop: str = "center",
 ) -> ImagePreprocessing:
     """Resize the shorter side to ``resize``, center-crop ``size`` (torchvision's weights enums)."""
     return ImagePreprocessing(
@@ -74,6 +75,7 @@ def _resize_crop(
         mean=mean,
         std=std,
         interpolation=interpolation,
+        crop=crop,
     )
 
 
@@ -190,7 +192,8 @@ def _dinov2(size: str, **card: Any) -> CheckpointSpec:
     return _hf(
         f"facebook/dinov2-{size}",
         "image",
-        image=_resize_crop(256, "bicubic"),
+        # BitImageProcessor rounds the crop offsets down
+        image=_resize_crop(256, "bicubic", crop="center_floor"),
         license="Apache-2.0",
         paper="Oquab et al., DINOv2: Learning Robust Visual Features without Supervision, TMLR 2024 (arXiv:2304.07193)",
         training_data="LVD-142M: 142M web-crawled images retrieved to resemble curated datasets; self-supervised "
@@ -535,7 +538,8 @@ _HF_VISION = (
     _hf(
         "google/vit-base-patch16-224-in21k",
         "image",
-        image=_resize_crop(224, mean=HALF, std=HALF),
+        # ViTImageProcessor(size=224): 224 x 224, the aspect ratio is not kept
+        image=_resize_crop(224, mean=HALF, std=HALF, crop="squash"),
         feature_dim=768,
         num_blocks=13,
         num_params=86_389_248,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -11,22 +12,53 @@ Modality = Literal["image", "text"]
 SOURCES = ("torchvision", "timm", "hf", "local", "package")
 
 
+INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos")
+CROPS = ("center", "center_floor", "squash")
+
+
 @dataclass(frozen=True)
 class ImagePreprocessing:
-    """How images must be prepared for a checkpoint (the values it was trained with)."""
+    """How images must be prepared for a checkpoint (the values it was trained with).
+
+    ``crop="center"`` resizes the shorter side to :meth:`resize_for` and center-crops a square,
+    its offsets rounded half to even (torchvision's ``CenterCrop``, used by torchvision and timm);
+    ``"center_floor"`` is the same with the offsets rounded down (Hugging Face image processors);
+    ``"squash"`` resizes to a square without keeping the aspect ratio and crops nothing (Hugging
+    Face's ``ViTImageProcessor``).
+    """
 
     size: int = 224
-    resize: int | None = None  # shorter side before the center crop; None = size / crop_pct
+    resize: int | None = None  # shorter side before the center crop; None = timm's rule
     crop_pct: float = 0.875
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
     interpolation: str = "bilinear"
+    crop: Literal["center", "center_floor", "squash"] = "center"
+
+    def __post_init__(self) -> None:
+        if self.interpolation not in INTERPOLATIONS:
+            raise ValueError(
+                f"interpolation must be one of {INTERPOLATIONS}. Got {self.interpolation!r} instead."
+            )
+        if self.crop not in CROPS:
+            raise ValueError(f"crop must be one of {CROPS}. Got {self.crop!r} instead.")
+
+    def resize_for(self, size: int | None = None) -> int:
+        """The side images are resized to before a center crop of ``size`` (default: ``self.size``).
+
+        The card's ``resize`` at its own size when it gives one; otherwise timm's rule,
+        ``floor(size / crop_pct)``. ``crop="squash"`` resizes both sides to ``size``.
+        """
+        size = self.size if size is None else int(size)
+        if self.crop == "squash":
+            return size
+        if self.resize is not None and size == self.size:
+            return self.resize
+        return math.floor(size / self.crop_pct)
 
     @property
     def resize_size(self) -> int:
-        if self.resize is not None:
-            return self.resize
-        return int(round(self.size / self.crop_pct))
+        return self.resize_for()
 
 
 @dataclass(frozen=True)
