@@ -260,24 +260,34 @@ def _hf_blocks(config: dict) -> int | None:
 
 
 def _hf_image_pre(pre: dict) -> ImagePreprocessing:
-    size = pre.get("crop_size") or pre.get("size") or {}
-    if isinstance(size, dict):
-        crop = int(size.get("height") or size.get("shortest_edge") or 224)
-    else:
-        crop = int(size)
-    resize_cfg = pre.get("size") or {}
-    resize = (
-        int(resize_cfg.get("shortest_edge") or resize_cfg.get("height") or crop)
-        if isinstance(resize_cfg, dict)
-        else int(resize_cfg)
-    )
+    """A Hugging Face image processor's config as a card: the shorter side resized and a center
+    crop (offsets rounded down, as ``BaseImageProcessor.center_crop``), or a resize straight to
+    ``height x width`` (ViT's processor: the aspect ratio is not kept)."""
+    size = pre.get("size") or {}
+    if not isinstance(size, dict):
+        size = {"shortest_edge": int(size)}
+    crop_size = pre.get("crop_size") if pre.get("do_center_crop", "crop_size" in pre) else None
+    if isinstance(crop_size, int):
+        crop_size = {"height": crop_size}
+    edge = size.get("shortest_edge")
+    if crop_size:
+        crop = int(crop_size.get("height") or crop_size.get("width"))
+        resize, mode = int(edge or size.get("height") or crop), "center_floor"
+    elif edge is None and "height" in size:
+        crop = resize = int(size["height"])
+        mode = "squash"
+    else:  # the shorter side alone (ConvNeXt's processor: divided by crop_pct, then cropped)
+        crop = int(edge or 224)
+        resize = int(crop / pre["crop_pct"]) if pre.get("crop_pct") and crop < 384 else crop
+        mode = "center_floor"
     return ImagePreprocessing(
         size=crop,
         resize=max(resize, crop),
         crop_pct=crop / max(resize, crop),
         mean=tuple(pre.get("image_mean", (0.5, 0.5, 0.5))),
         std=tuple(pre.get("image_std", (0.5, 0.5, 0.5))),
-        interpolation=_PIL_INTERPOLATION.get(pre.get("resample", 2), "bilinear"),
+        interpolation=_PIL_INTERPOLATION.get(int(pre.get("resample", 2)), "bilinear"),
+        crop=mode,
     )
 
 

@@ -198,3 +198,35 @@ def test_crop_offsets_round_as_the_source_does(crop, top):
 def test_preprocessing_values_are_checked(bad, match):
     with pytest.raises(ValueError, match=match):
         ImagePreprocessing(**bad)
+
+
+# Processors of Hugging Face models outside the catalogue (``hf:ORG/NAME``), as their
+# preprocessor_config.json files say them: the card read from the file must preprocess alike.
+HF_CONFIGS = {
+    "vit": ("ViTImageProcessor", {"size": 224}),
+    "dinov2": ("BitImageProcessor", {"size": {"shortest_edge": 256}, "resample": 3}),
+    "clip": ("CLIPImageProcessor", {}),
+    "convnext-224": ("ConvNextImageProcessor", {"size": {"shortest_edge": 224}}),
+}
+
+
+@pytest.mark.parametrize("name", list(HF_CONFIGS))
+def test_cards_read_from_hf_processor_configs_preprocess_alike(name):
+    import json
+
+    import transformers
+
+    from sklearn_zoo.zoo.registry import _hf_image_pre
+
+    cls, kwargs = HF_CONFIGS[name]
+    processor = getattr(transformers, cls)(**kwargs)
+    card = _hf_image_pre(json.loads(processor.to_json_string()))
+    ours = make_transform(card)
+    level = 1 / 255 / min(card.std)
+    for img in _photos():
+        want = processor(images=img, return_tensors="pt").pixel_values[0]
+        got = ours(_chw(img))
+        assert got.shape == want.shape, (img.size, got.shape, want.shape)
+        diff = (got - want).abs()
+        assert float(diff.max()) <= 2 * level + 1e-5, img.size
+        assert float(diff.mean()) < level / 4, img.size
