@@ -1,4 +1,5 @@
-"""The modality half of an estimator: how images or texts become datasets for the network."""
+"""The modality half of an estimator: how images or texts become datasets for the network.
+The image half imports torchvision on first use, so text estimators never load it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..inputs import ImageDataset, TextDataset, as_image_source, as_texts, make_transform
+from ..inputs import TextDataset, as_texts
 from ..loading import load_tokenizer
 from ..zoo import CheckpointSpec
 
@@ -29,9 +30,13 @@ class ImageInputMixin:
     _modality = "image"
 
     def _check_inputs(self, X: Any):
+        from ..inputs.images import as_image_source
+
         return as_image_source(X)
 
     def _prepare_inputs(self, spec: CheckpointSpec) -> dict[str, Any]:
+        from ..inputs.images import make_transform
+
         size = self.image_size or spec.image.size
         evaluate = make_transform(spec.image, size)
         train = make_transform(spec.image, size, self.augment) if self.augment else evaluate
@@ -48,6 +53,8 @@ class ImageInputMixin:
         return repr(prep["eval"])
 
     def _make_dataset(self, inputs, prep: dict[str, Any], y: Any, idx: np.ndarray, training: bool):
+        from ..inputs.images import ImageDataset
+
         transform: Callable = prep["train"] if training else prep["eval"]
         return ImageDataset(inputs.subset(idx), transform, y)
 

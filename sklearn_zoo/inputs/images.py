@@ -17,7 +17,7 @@ import torch
 from torchvision.transforms import v2
 
 from ..zoo.spec import ImagePreprocessing
-from .batching import select
+from .batching import refuse_sparse, select
 
 _INTERPOLATION = {
     "nearest": v2.InterpolationMode.NEAREST,
@@ -186,7 +186,7 @@ def as_image_source(X: Any) -> ImageSource:
     """Check user images and wrap them; raises ``ValueError``/``TypeError`` saying what is wrong."""
     from PIL import Image
 
-    _refuse_sparse(X, "images")
+    refuse_sparse(X, "images")
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):  # pandas Series / DataFrame column
         X = X.to_numpy()
     if isinstance(X, torch.Tensor):
@@ -244,13 +244,6 @@ def as_image_source(X: Any) -> ImageSource:
         f"Expected images as an array, or a list of file paths, PIL images or arrays. "
         f"Got {type(X).__name__} instead."
     )
-
-
-def _refuse_sparse(X: Any, what: str) -> None:
-    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
-        raise TypeError(
-            f"Sparse input is not supported: pass the {what} as a dense array or a list."
-        )
 
 
 def _kind(x: Any, index: int) -> str:
