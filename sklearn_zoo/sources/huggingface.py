@@ -85,16 +85,48 @@ def read_config(
 
         path = try_to_load_from_cache(spec.identifier, filename)
         if not isinstance(path, str) and not offline:
-            from huggingface_hub import hf_hub_download
-
-            try:
-                path = hf_hub_download(spec.identifier, filename)
-            except Exception:  # missing file or no network: the caller falls back to defaults
-                return None
+            path = _fetch(spec, filename)
     if not isinstance(path, str) or not os.path.isfile(path):
         return None
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def _fetch(spec: CheckpointSpec, filename: str) -> str | None:
+    """Download one small file of a hub repository; ``None`` if the repository has no such file.
+
+    One request without retries asks the hub first, so a machine with no network learns it at
+    once (``hf_hub_download`` alone would retry for about 20 seconds).
+    """
+    from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
+    from huggingface_hub.utils import EntryNotFoundError, RepositoryNotFoundError
+
+    revision = spec.options.get("revision")
+    try:
+        get_hf_file_metadata(hf_hub_url(spec.identifier, filename, revision=revision))
+    except EntryNotFoundError:
+        return None
+    except RepositoryNotFoundError:  # gated and private repositories included
+        raise ValueError(
+            f"Checkpoint {spec.name!r}: the Hugging Face Hub has no repository "
+            f"{spec.identifier!r} that this machine may read. Check the name; for a private or "
+            "gated model, log in first (`hf auth login`)."
+        ) from None
+    except Exception as exc:  # no network: the error types differ between huggingface_hub versions
+        raise _no_hub(spec, exc) from exc
+    return hf_hub_download(spec.identifier, filename, revision=revision)
+
+
+def _no_hub(spec: CheckpointSpec, cause: BaseException) -> Exception:
+    from ..exceptions import CheckpointUnavailableError
+
+    return CheckpointUnavailableError(
+        f"Checkpoint {spec.name!r} is not on this machine and the Hugging Face Hub cannot be "
+        f"reached ({type(cause).__name__}: {cause}). Set SKLEARN_ZOO_OFFLINE=1 to work with the "
+        f"checkpoints on this machine (`sklearn-zoo list --offline`), or run `sklearn-zoo "
+        f"download {spec.name}` on a machine with network access and copy its Hugging Face "
+        "cache over."
+    )
 
 
 def is_local(spec: CheckpointSpec) -> bool:
