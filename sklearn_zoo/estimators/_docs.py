@@ -96,8 +96,10 @@ IMAGE_PARAMS_DOC = """    image_size : int, default=None
 
 TEXT_PARAMS_DOC = """    max_length : int, default=None
         Longer texts are truncated to this many tokens; ``None`` uses the checkpoint's own.
-    pooling : {"mean", "cls", "pooler"}, default=None
-        How token states become one vector; ``None`` uses the checkpoint's recommended pooling.
+    pooling : {"mean", "cls", "max", "last", "pooler"}, default=None
+        How token states become one vector: their mean, the first ([CLS]) token, their
+        element-wise maximum, the last token, or the model's pooler layer. ``None`` uses the
+        checkpoint's own: its card's, or the one its sentence-transformers configuration names.
 """
 
 

@@ -20,7 +20,7 @@ IMAGE_CONSTRAINTS = {
 }
 TEXT_CONSTRAINTS = {
     "max_length": [Interval(Integral, 1, None, closed="left"), None],
-    "pooling": [StrOptions({"mean", "cls", "pooler"}), None],
+    "pooling": [StrOptions({"mean", "cls", "max", "last", "pooler"}), None],
 }
 
 

@@ -206,8 +206,10 @@ class TextEmbedder(TextInputMixin, _EmbedderMixin):
     Parameters
     ----------
     checkpoint : str or CheckpointSpec, default="all-MiniLM-L6-v2"
-    pooling : {"mean", "cls", "pooler"}, default=None
-        ``None`` uses the checkpoint's recommended pooling.
+    pooling : {"mean", "cls", "max", "last", "pooler"}, default=None
+        How token states become one vector (see :class:`PretrainedTextClassifier`); ``None``
+        uses the checkpoint's own: its card's, or the one its sentence-transformers
+        configuration names.
     max_length : int, default=None
         Longer texts are truncated to this many tokens.
     normalize : bool, default=False

@@ -129,6 +129,63 @@ def _no_hub(spec: CheckpointSpec, cause: BaseException) -> Exception:
     )
 
 
+# sentence-transformers' pooling modes (1_Pooling/config.json) and the ones the backbone implements
+_ST_POOLING = {"cls": "cls", "mean": "mean", "max": "max", "lasttoken": "last"}
+_ST_LEGACY_KEYS = {
+    "pooling_mode_cls_token": "cls",
+    "pooling_mode_max_tokens": "max",
+    "pooling_mode_mean_tokens": "mean",
+    "pooling_mode_mean_sqrt_len_tokens": "mean_sqrt_len_tokens",
+    "pooling_mode_weightedmean_tokens": "weightedmean",
+    "pooling_mode_lasttoken": "lasttoken",
+}
+
+
+def read_pooling(spec: CheckpointSpec, offline: bool = True) -> str | None:
+    """The pooling a sentence-transformers checkpoint was trained with, from its ``modules.json``
+    and pooling ``config.json`` (read as data: the module types named there are never imported);
+    ``None`` for a plain transformers checkpoint. A mode the backbone does not implement is a
+    warning, and ``None``."""
+    modules = read_config(spec, "modules.json", offline=offline)
+    if not isinstance(modules, list):
+        return None
+    folder = next(
+        (
+            m.get("path")
+            for m in modules
+            if isinstance(m, dict) and str(m.get("type", "")).endswith(".Pooling")
+        ),
+        None,
+    )
+    if not isinstance(folder, str) or os.path.isabs(folder) or ".." in folder.split("/"):
+        return None  # a path outside the checkpoint is not followed
+    config = read_config(spec, f"{folder}/config.json" if folder else "config.json", offline)
+    modes = _st_modes(config or {})
+    if len(modes) == 1 and modes[0] in _ST_POOLING:
+        return _ST_POOLING[modes[0]]
+    if modes:
+        import warnings
+
+        warnings.warn(
+            f"Checkpoint {spec.name!r} was trained with sentence-transformers pooling {modes}, "
+            "which sklearn_zoo does not implement: its embeddings use mean pooling. Pass "
+            "pooling='mean', 'cls', 'max' or 'last' to choose one.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return None
+
+
+def _st_modes(config: dict) -> list[str]:
+    """The pooling modes of a sentence-transformers pooling config, old (booleans) or new format."""
+    mode = config.get("pooling_mode")
+    if isinstance(mode, str):
+        return [mode]
+    if isinstance(mode, list):
+        return [str(m) for m in mode]
+    return [name for key, name in _ST_LEGACY_KEYS.items() if config.get(key) is True]
+
+
 def is_local(spec: CheckpointSpec) -> bool:
     if os.path.isdir(spec.identifier):
         return os.path.isfile(os.path.join(spec.identifier, "config.json"))

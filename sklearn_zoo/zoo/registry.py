@@ -204,7 +204,7 @@ def _timm_spec(name: str, ident: str) -> CheckpointSpec:
 
 def _hf_spec(name: str, ident: str, source: str = "hf") -> CheckpointSpec:
     from .._config import is_offline
-    from ..sources.huggingface import read_config
+    from ..sources.huggingface import read_config, read_pooling
 
     probe = CheckpointSpec(
         name=name, source=source, identifier=ident, modality="text", family="hf.text"
@@ -225,7 +225,10 @@ def _hf_spec(name: str, ident: str, source: str = "hf") -> CheckpointSpec:
     if model_type in ("roberta", "xlm-roberta", "camembert"):
         max_len -= 2  # RoBERTa keeps two positions for padding offsets
     return probe.replace(
-        text=TextPreprocessing(max_length=min(max_len, 512)),
+        text=TextPreprocessing(
+            max_length=min(max_len, 512),
+            pooling=read_pooling(probe, offline=is_offline()) or TextPreprocessing.pooling,
+        ),
         feature_dim=config.get("hidden_size") or config.get("dim"),
         num_blocks=_hf_blocks(config),
     )

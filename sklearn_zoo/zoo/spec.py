@@ -35,7 +35,7 @@ class TextPreprocessing:
 
     tokenizer: str | None = None  # None: the tokenizer stored with the checkpoint
     max_length: int = 256
-    pooling: Literal["mean", "cls", "pooler"] = "mean"
+    pooling: Literal["mean", "cls", "max", "last", "pooler"] = "mean"
 
 
 @dataclass(frozen=True)
