@@ -26,6 +26,8 @@ _LAZY = {
     "TextEmbedder": "estimators.embedders",
     "rank_checkpoints": "selection",
     "plot_learning_curves": "plotting",
+    "TrainingCurvesDisplay": "plotting",
+    "FreezeDepthDisplay": "plotting",
 }
 
 
