@@ -40,16 +40,21 @@ def rank_checkpoints(
     Parameters
     ----------
     X : images or texts
+        What the estimators accept: image arrays, paths or PIL images, or a list of str.
     y : array-like of shape (n_samples,)
+        Class labels, or a continuous target.
     checkpoints : list of str or CheckpointSpec, default=None
         ``None`` ranks every catalogue checkpoint of X's modality whose weights are on this machine.
     cv : int or cross-validation generator, default=5
+        As in ``cross_validate``.
     scoring : str, default=None
         Any scikit-learn scorer name; ``None`` is accuracy (classification) or R² (regression).
     image_size : int, default=None
         Images only: the input side; ``None`` uses each checkpoint's own.
     batch_size : int, default=64
+        Samples per forward pass of the embedders.
     device : str, default="auto"
+        ``"auto"`` picks cuda, then mps, then cpu.
     n_jobs : int, default=None
         Parallel folds of the probe.
     as_frame : bool or "auto", default="auto"
@@ -64,6 +69,10 @@ def rank_checkpoints(
         ``license`` (``None`` where the card does not say). As a dict it has the layout of
         ``GridSearchCV.cv_results_``: one 1-D array per column, so ``table["mean_score"]`` works
         either way and ``pandas.DataFrame(table)`` gives the frame.
+
+    See Also
+    --------
+    ImageEmbedder, TextEmbedder : The embedders that compute the features.
 
     Examples
     --------

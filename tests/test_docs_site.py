@@ -83,11 +83,14 @@ def test_mkdocs_build_strict(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "WARNING" not in proc.stderr, proc.stderr
 
-    reference = (site / "reference" / "estimators" / "index.html").read_text(encoding="utf-8")
-    for name in sklearn_zoo.estimators.__all__:
-        assert f'id="sklearn_zoo.estimators.{name}"' in reference, name
-    # numpydoc sections became parameter tables
+    for name in sklearn_zoo.estimators.__all__:  # a page each: the HTML repr's "?" links there
+        page = (site / "reference" / name / "index.html").read_text(encoding="utf-8")
+        assert f'id="sklearn_zoo.estimators.{name}"' in page, name
+        assert "checkpoint" in page and "transform" in page, name
+    reference = (site / "reference" / "PretrainedImageClassifier" / "index.html").read_text("utf-8")
+    # numpydoc sections became parameter tables; inherited methods are documented
     assert "freeze_depth" in reference and "head_size" in reference
+    assert 'id="sklearn_zoo.estimators.PretrainedImageClassifier.decision_function"' in reference
     zoo = (site / "reference" / "zoo" / "index.html").read_text(encoding="utf-8")
     for name in ("get_checkpoint", "list_checkpoints", "CheckpointSpec"):
         assert name in zoo
@@ -108,3 +111,24 @@ def test_getting_started_code_runs(offline, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # it saves learning_curves.png
     mktestdocs.check_md_file(fpath=DOCS / "getting-started.md", memory=True)
     assert (tmp_path / "learning_curves.png").is_file()
+
+
+def test_the_html_repr_links_to_each_estimators_reference_page():
+    import re
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    yaml = pytest.importorskip("yaml")
+    from sklearn_zoo.estimators._docs import DOCS_URL
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    assert DOCS_URL == project["urls"]["Documentation"] == config["site_url"]
+    pages = _nav_pages(config["nav"])
+    for name in sklearn_zoo.estimators.__all__:
+        estimator = getattr(sklearn_zoo, name)()
+        link = f"{DOCS_URL}reference/{name}/"
+        assert estimator._get_doc_link() == link
+        assert f'href="{link}"' in estimator._repr_html_()
+        assert f"reference/{name}.md" in pages
+        text = (DOCS / "reference" / f"{name}.md").read_text(encoding="utf-8")
+        assert re.search(rf"^::: sklearn_zoo\.estimators\.{name}$", text, re.M), name

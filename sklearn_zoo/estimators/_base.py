@@ -22,6 +22,7 @@ from ..loading import load_backbone
 from ..module import ZooModule, make_head, trains_channels_last, wants_channels_last
 from ..training import build_net, make_accelerator, release_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
+from ._docs import DOC_LINK_TEMPLATE
 from ._strategy import STRATEGIES, auto_epochs, resolve_strategy, stages
 
 COMMON_CONSTRAINTS: dict[str, list] = {
@@ -85,6 +86,8 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = COMMON_CONSTRAINTS
+    _doc_link_module = "sklearn_zoo"
+    _doc_link_template = DOC_LINK_TEMPLATE
 
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ZooEstimatorMixin:
@@ -95,6 +98,8 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         X : images or texts
             See the class docstring for the accepted forms.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (or a 0/1 indicator matrix for multi-label) for a classifier, numbers
+            for a regressor.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights of the loss.
 
@@ -447,7 +452,18 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         return self._run(X, lambda module, batch: module(**batch))
 
     def transform(self, X: Any) -> np.ndarray:
-        """Backbone features of the fitted (fine-tuned) model, shape ``(n_samples, n_features)``."""
+        """Compute the backbone features of the fitted (fine-tuned) model.
+
+        Parameters
+        ----------
+        X : images or texts
+            See the class docstring for the accepted forms.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_features)
+            The pooled features the head sees, float32.
+        """
         return self._run(X, lambda module, batch: module.features(**batch))
 
     def _run(self, X: Any, fn) -> np.ndarray:
@@ -476,7 +492,18 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         )
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of the :meth:`transform` columns: ``<classname>0``, ``<classname>1``, ..."""
+        """Get the names of the :meth:`transform` columns.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored: images and texts have no input feature names.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``<classname>0``, ``<classname>1``, ... in lower case.
+        """
         check_is_fitted(self, "net_")
         prefix = type(self).__name__.lower()
         return np.asarray(
@@ -495,12 +522,19 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
 
     # -- persistence -----------------------------------------------------------------------
     def save(self, path: Any) -> Any:
-        """Write the fitted estimator to the directory ``path`` as JSON, safetensors and tokenizer
-        files: a format whose loading runs no code (unlike pickle). See :mod:`sklearn_zoo.persistence`.
+        """Write the fitted estimator to a directory, in a format whose loading runs no code.
+
+        JSON, safetensors and tokenizer files, unlike pickle (see :mod:`sklearn_zoo.persistence`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The directory to write to, created if needed.
 
         Returns
         -------
         path : pathlib.Path
+            The directory written.
         """
         from ..persistence import save
 
@@ -513,9 +547,15 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         path : str or path-like
+            A directory written by :meth:`save`.
         device : str, default=None
             Where to put the network; ``None`` is the device it was fitted on, or the CPU when this
             machine does not have it.
+
+        Returns
+        -------
+        estimator : object
+            The fitted estimator, of this class.
         """
         from ..persistence import load
 

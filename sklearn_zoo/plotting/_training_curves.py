@@ -279,6 +279,10 @@ def plot_learning_curves(estimator: Any, ax: Any = None) -> Any:
     ImportError
         If matplotlib is not installed.
 
+    See Also
+    --------
+    TrainingCurvesDisplay : The Display this returns the Axes of.
+
     Examples
     --------
     >>> from sklearn_zoo import plot_learning_curves
