@@ -24,6 +24,7 @@ _LAZY = {
     "PretrainedTextRegressor": "estimators.text",
     "ImageEmbedder": "estimators.embedders",
     "TextEmbedder": "estimators.embedders",
+    "load": "estimators",
     "rank_checkpoints": "selection",
     "plot_learning_curves": "plotting",
     "TrainingCurvesDisplay": "plotting",

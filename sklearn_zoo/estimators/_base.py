@@ -20,10 +20,17 @@ from ..cache import FrozenFeatureCache, default_store, prefix_key
 from ..inference import run_batches
 from ..loading import load_backbone
 from ..module import ZooModule, make_head, trains_channels_last, wants_channels_last
-from ..training import build_net, make_accelerator, release_accelerator
+from ..training import ZooNet, build_net, make_accelerator, release_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._docs import DOC_LINK_TEMPLATE
-from ._strategy import STRATEGIES, auto_epochs, resolve_strategy, stages
+from ._saving import SaveLoadMixin, cache_key, history, integer, one_of
+from ._strategy import (
+    STRATEGIES,
+    TEXT_CLASSIFIER_STRATEGIES,
+    auto_epochs,
+    resolve_strategy,
+    stages,
+)
 
 COMMON_CONSTRAINTS: dict[str, list] = {
     "checkpoint": [str, CheckpointSpec],
@@ -78,7 +85,7 @@ def autocast_dtype(precision: str, device: str) -> torch.dtype | None:
     return None
 
 
-class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
+class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
     """Fit recipe shared by the four fine-tuning estimators.
 
     Subclasses provide the modality (``_make_dataset``, ``_prepare_inputs``) and the task
@@ -126,6 +133,7 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             if seed is not None:
                 torch.manual_seed(seed)
             fitted = self._fit_net(spec, inputs, target, weights, head_size, device, seed)
+        vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
         for name, value in fitted.items():
             setattr(self, name, value)
         return self
@@ -476,8 +484,8 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
                 module.split,
                 device=self.net_.device,
                 batch_size=self.batch_size,
-                model_key=self.prefix_key_,
                 store=default_store(),
+                **self._cache_keys(),
             )
             dataset = cache.wrap(dataset) or dataset
         return run_batches(
@@ -520,46 +528,52 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         tags.target_tags.multi_output = True
         return tags
 
-    # -- persistence -----------------------------------------------------------------------
-    def save(self, path: Any) -> Any:
-        """Write the fitted estimator to a directory, in a format whose loading runs no code.
+    # -- persistence (SaveLoadMixin) ------------------------------------------------------
+    _saved_fields = {
+        "history_": history(),
+        "strategy_": one_of(set(TEXT_CLASSIFIER_STRATEGIES) - {"auto"}),
+        "prefix_key_": cache_key(),
+        "n_blocks_": integer(1),
+        "n_frozen_blocks_": integer(0),
+        "n_trainable_params_": integer(0),
+    }
 
-        JSON, safetensors and tokenizer files, unlike pickle (see :mod:`sklearn_zoo.persistence`).
+    def _network(self) -> ZooModule:
+        return self.net_.module_
 
-        Parameters
-        ----------
-        path : str or path-like
-            The directory to write to, created if needed.
+    def _network_from_state(self, backbone, state: dict[str, Any]) -> ZooModule:
+        """Backbone and head as ``fit`` left them, for the saved weights to fill."""
+        n, k = state["n_blocks_"], state["n_frozen_blocks_"]
+        if n != backbone.num_blocks or k > n:
+            raise ValueError(
+                f"fitted.json: 'n_blocks_' ({n}) and 'n_frozen_blocks_' ({k}) do not fit the "
+                f"rebuilt backbone, which has {backbone.num_blocks} blocks."
+            )
+        backbone.freeze(int(k))
+        classes = state.get("classes_")
+        head = make_head(
+            backbone.num_features,
+            check_head_size(self.head_size, type(self).__name__),
+            len(classes) if classes is not None else int(state["n_outputs_"]),
+            self.head_dropout,
+        )
+        return ZooModule(backbone, head, split=int(k))
 
-        Returns
-        -------
-        path : pathlib.Path
-            The directory written.
-        """
-        from ..persistence import save
-
-        return save(self, path)
-
-    @classmethod
-    def load(cls, path: Any, *, device: str | None = None) -> Any:
-        """Read an estimator written by :meth:`save`, without downloading anything.
-
-        Parameters
-        ----------
-        path : str or path-like
-            A directory written by :meth:`save`.
-        device : str, default=None
-            Where to put the network; ``None`` is the device it was fitted on, or the CPU when this
-            machine does not have it.
-
-        Returns
-        -------
-        estimator : object
-            The fitted estimator, of this class.
-        """
-        from ..persistence import load
-
-        return load(path, cls=cls, device=device)
+    def _restore(self, module: ZooModule, state: dict, prep: dict, device: str) -> dict[str, Any]:
+        if trains_channels_last(device, self._modality):  # as fit stores it
+            module.channels_last = True
+            module = module.to(memory_format=torch.channels_last)
+        net = ZooNet(
+            module=module,
+            criterion=torch.nn.MSELoss,
+            device=device,
+            batch_size=self.batch_size,
+            autocast_dtype=autocast_dtype(self.precision, device),
+        )
+        net.initialize()
+        net.trim_for_prediction()
+        net.module = type(module)  # as after fit: the instance lives on as net.module_
+        return {**state, **prep, "net_": net, "device_": device}
 
 
 def _article(word: str) -> str:

@@ -13,6 +13,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..inputs import TextDataset, as_texts
 from ..loading import load_tokenizer
 from ..zoo import CheckpointSpec
+from ._saving import integer
+
+# the largest image side a saved estimator may ask its inputs to be resized to
+MAX_IMAGE_SIDE = 8192
 
 IMAGE_CONSTRAINTS = {
     "image_size": [Interval(Integral, 8, None, closed="left"), None],
@@ -28,6 +32,7 @@ class ImageInputMixin:
     """Images: arrays (NHWC/NCHW, uint8/float), file paths, PIL images."""
 
     _modality = "image"
+    _saved_fields = {"image_size_": integer(8, MAX_IMAGE_SIDE)}
 
     def _check_inputs(self, X: Any):
         from ..inputs.images import as_image_source
@@ -48,6 +53,17 @@ class ImageInputMixin:
 
     def _fitted_prep(self) -> dict[str, Any]:
         return {"eval": self.preprocess_}
+
+    def _restore_inputs(self, spec: CheckpointSpec, state: dict, saved: Any, trust: bool) -> dict:
+        from ..inputs.images import make_transform
+
+        size = state["image_size_"]
+        if size / spec.image.crop_pct > MAX_IMAGE_SIDE:
+            raise ValueError(
+                f"fitted.json: 'spec_'.image.crop_pct ({spec.image.crop_pct}) resizes images to "
+                f"{size / spec.image.crop_pct:.0f} pixels a side, more than {MAX_IMAGE_SIDE}."
+            )
+        return {"preprocess_": make_transform(spec.image, size)}
 
     def _prep_signature(self, prep: dict[str, Any]) -> str:
         return repr(prep["eval"])
@@ -74,6 +90,7 @@ class TextInputMixin:
     """Texts: lists, arrays or Series of str, tokenized by the checkpoint's tokenizer per batch."""
 
     _modality = "text"
+    _saved_fields = {"max_length_": integer(1)}
 
     def _check_inputs(self, X: Any) -> list[str]:
         return as_texts(X)
@@ -92,6 +109,9 @@ class TextInputMixin:
 
     def _fitted_prep(self) -> dict[str, Any]:
         return {"tokenizer": self.tokenizer_, "max_length": self.max_length_}
+
+    def _restore_inputs(self, spec: CheckpointSpec, state: dict, saved: Any, trust: bool) -> dict:
+        return {"tokenizer_": saved.tokenizer(trust)}
 
     def _prep_signature(self, prep: dict[str, Any]) -> str:
         tokenizer = prep["tokenizer"]

@@ -13,6 +13,8 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
 from torch import nn
 
+from ._saving import flag, integer, labels, per_output
+
 
 def _as_target(y: Any, n_samples: int) -> np.ndarray:
     if y is None:
@@ -38,6 +40,8 @@ def _plain(value: Any) -> Any:
 
 class ZooClassifierMixin(ClassifierMixin):
     """Labels of any type (strings too); a 2-D 0/1 indicator ``y`` trains a multi-label sigmoid head."""
+
+    _saved_fields = {"classes_": labels(), "multilabel_": flag()}
 
     def _encode_target(self, y: Any, n_samples: int) -> dict[str, Any]:
         y = _as_target(y, n_samples)
@@ -179,6 +183,13 @@ class ZooClassifierMixin(ClassifierMixin):
 
 class ZooRegressorMixin(RegressorMixin):
     """Single or multi-output regression; the target is standardized for training and restored after."""
+
+    _saved_fields = {
+        "y_mean_": per_output(),
+        "y_scale_": per_output(positive=True),
+        "n_outputs_": integer(1),
+        "y_is_1d_": flag(),
+    }
 
     def _encode_target(self, y: Any, n_samples: int) -> dict[str, Any]:
         y = _as_target(y, n_samples)

@@ -19,6 +19,7 @@ from ..zoo import CheckpointSpec, get_checkpoint
 from ._base import _article, autocast_dtype
 from ._docs import DOC_LINK_TEMPLATE
 from ._modalities import IMAGE_CONSTRAINTS, TEXT_CONSTRAINTS, ImageInputMixin, TextInputMixin
+from ._saving import SaveLoadMixin, cache_key
 
 _CONSTRAINTS = {
     "checkpoint": [str, CheckpointSpec],
@@ -31,7 +32,9 @@ _CONSTRAINTS = {
 }
 
 
-class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _EmbedderMixin(
+    SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     _doc_link_module = "sklearn_zoo"
     _doc_link_template = DOC_LINK_TEMPLATE
 
@@ -57,14 +60,27 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self._check_modality(spec)
         device = resolve_device(self.device, type(self).__name__)
         backbone = load_backbone(spec, **self._pooling_kwargs())
+        prep = self._prepare_inputs(spec)
+        key = prefix_key(  # the rows these weights give: shared with every fit that has them
+            spec,
+            pretrained=True,
+            seed=None,
+            k=backbone.num_blocks,
+            pooling=self._pooling_kwargs(),
+            inputs=self._prep_signature(prep),
+            channels_last=wants_channels_last(device, self._modality),
+        )
         # everything is computed first: a failed fit leaves the estimator as it was
-        vars(self).update(self._fitted_state(backbone, spec, device))
+        vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
+        vars(self).update(
+            {**self._fitted_state(backbone, spec, device, prep["fitted"]), "prefix_key_": key}
+        )
         return self
 
     def _fitted_state(
-        self, backbone: Any, spec: CheckpointSpec, device: str, prep: dict | None = None
+        self, backbone: Any, spec: CheckpointSpec, device: str, prep: dict
     ) -> dict[str, Any]:
-        """The fitted attributes around a loaded ``backbone`` (``fit``, and ``load`` with ``prep``)."""
+        """The fitted attributes around a loaded ``backbone`` (``fit`` and ``load``)."""
         backbone.freeze("all")
         if wants_channels_last(device, self._modality):
             backbone = backbone.to(memory_format=torch.channels_last)
@@ -74,7 +90,7 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             "device_": device,
             "autocast_dtype_": autocast_dtype(self.precision, device),
             "_n_features_out": backbone.num_features,
-            **(self._prepare_inputs(spec)["fitted"] if prep is None else prep),
+            **prep,
         }
 
     def transform(self, X: Any) -> np.ndarray:
@@ -96,25 +112,13 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         idx = np.arange(len(inputs)) if order is None else order
         prep = self._fitted_prep()
         dataset = self._make_dataset(inputs, prep, None, idx, training=False)
-        k = self.backbone_.num_blocks
-        key = None
-        if self.cache:
-            key = prefix_key(
-                self.spec_,
-                pretrained=True,
-                seed=None,
-                k=k,
-                pooling=self._pooling_kwargs(),
-                inputs=self._prep_signature(prep),
-                channels_last=wants_channels_last(self.device_, self._modality),
-            )
         cache = FrozenFeatureCache(
             self.backbone_,
-            k,
+            self.backbone_.num_blocks,
             device=self.device_,
             batch_size=self.batch_size,
-            model_key=key,
             store=default_store(),
+            **(self._cache_keys() if self.cache else {"model_key": None}),
             autocast_dtype=self.autocast_dtype_,
             max_bytes=None,
         )
@@ -141,46 +145,18 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         tags.requires_fit = True
         return tags
 
-    # -- persistence -----------------------------------------------------------------------
-    def save(self, path: Any) -> Any:
-        """Write the fitted estimator to a directory, in a format whose loading runs no code.
+    # -- persistence (SaveLoadMixin) ------------------------------------------------------
+    _saved_fields = {"prefix_key_": cache_key(required=False)}  # older saves have none
 
-        JSON, safetensors and tokenizer files, unlike pickle (see :mod:`sklearn_zoo.persistence`).
+    def _network(self) -> Any:
+        return self.backbone_
 
-        Parameters
-        ----------
-        path : str or path-like
-            The directory to write to, created if needed.
+    def _network_from_state(self, backbone: Any, state: dict[str, Any]) -> Any:
+        return backbone
 
-        Returns
-        -------
-        path : pathlib.Path
-            The directory written.
-        """
-        from ..persistence import save
-
-        return save(self, path)
-
-    @classmethod
-    def load(cls, path: Any, *, device: str | None = None) -> Any:
-        """Read an estimator written by :meth:`save`, without downloading anything.
-
-        Parameters
-        ----------
-        path : str or path-like
-            A directory written by :meth:`save`.
-        device : str, default=None
-            Where to put the network; ``None`` is the device it was fitted on, or the CPU when this
-            machine does not have it.
-
-        Returns
-        -------
-        estimator : object
-            The fitted estimator, of this class.
-        """
-        from ..persistence import load
-
-        return load(path, cls=cls, device=device)
+    def _restore(self, backbone: Any, state: dict, prep: dict, device: str) -> dict[str, Any]:
+        fitted = self._fitted_state(backbone, state["spec_"], device, prep)
+        return {**state, "prefix_key_": state.get("prefix_key_"), **fitted}
 
 
 class ImageEmbedder(ImageInputMixin, _EmbedderMixin):

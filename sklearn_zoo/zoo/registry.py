@@ -56,7 +56,8 @@ def register_checkpoint(spec: CheckpointSpec, *, overwrite: bool = False) -> Che
     Returns
     -------
     spec : CheckpointSpec
-        The registered card.
+        The registered card: ``spec`` itself, or with its ``architecture`` resolved from
+        ``options["architecture"]`` (so a wrong architecture name fails here, not in ``fit``).
 
     See Also
     --------
@@ -81,8 +82,15 @@ def register_checkpoint(spec: CheckpointSpec, *, overwrite: bool = False) -> Che
             raise ValueError(
                 f"A checkpoint named {key!r} exists already. Pass overwrite=True to replace it."
             )
+    spec = _with_architecture(spec)
     _USER[spec.name] = spec
     return spec
+
+
+def _resolve(spec: CheckpointSpec) -> CheckpointSpec:
+    """What loading needs, resolved once: the package fallback and the weights' architecture.
+    A spec with nothing left to resolve comes back as it is."""
+    return _with_architecture(_resolve_package(spec))
 
 
 def _resolve_package(spec: CheckpointSpec) -> CheckpointSpec:
@@ -94,7 +102,15 @@ def _resolve_package(spec: CheckpointSpec) -> CheckpointSpec:
     if importlib.util.find_spec(spec.identifier) is not None:
         return spec
     source, identifier = spec.options["fallback"]
-    return spec.replace(source=source, identifier=identifier)
+    return spec.replace(source=source, identifier=identifier, architecture=None)
+
+
+def _with_architecture(spec: CheckpointSpec) -> CheckpointSpec:
+    """A local weights file with the spec of the architecture its ``options`` name."""
+    name = spec.options.get("architecture")
+    if spec.source != "local" or spec.architecture is not None or not name:
+        return spec
+    return spec.replace(architecture=get_checkpoint(name))
 
 
 def get_checkpoint(name: str | CheckpointSpec, **options: Any) -> CheckpointSpec:
@@ -138,7 +154,7 @@ def get_checkpoint(name: str | CheckpointSpec, **options: Any) -> CheckpointSpec
         )
     else:
         spec = _index().get(name.lower()) or _parse(name)
-        spec = _resolve_package(spec)
+    spec = _resolve(spec)
     if options:
         spec = spec.replace(options={**spec.options, **options})
     return spec
@@ -150,7 +166,11 @@ def _parse(name: str) -> CheckpointSpec:
         if os.path.isfile(path) or path.endswith(_WEIGHT_SUFFIXES):
             base = _parse(arch)
             return base.replace(
-                name=name, source="local", identifier=path, options={"architecture": arch}
+                name=name,
+                source="local",
+                identifier=path,
+                options={"architecture": arch},
+                architecture=base,
             )
     prefix, _, ident = name.partition(":")
     if prefix in _PREFIXES and ident:
@@ -342,7 +362,7 @@ def list_checkpoints(
         raise ValueError(
             f"The 'modality' parameter must be 'image', 'text' or None. Got {modality!r} instead."
         )
-    specs = [_resolve_package(s) for s in _entries()]
+    specs = [_resolve(s) for s in _entries()]
     if modality:
         specs = [s for s in specs if s.modality == modality]
     if source:

@@ -94,6 +94,9 @@ class CheckpointSpec:
     Everything the zoo knows about a checkpoint before any weight is loaded; ``sklearn-zoo info``
     prints it, and :func:`~sklearn_zoo.register_checkpoint` adds a new one to the zoo.
 
+    Specs compare by every field, hash by ``(name, source, identifier)``, and come back from
+    :func:`dataclasses.asdict` as ``CheckpointSpec(**fields)`` (nested specs included).
+
     Parameters
     ----------
     name : str
@@ -133,6 +136,10 @@ class CheckpointSpec:
         state dict, a hub revision, ``trust_remote_code``, the fallback of a packaged checkpoint.
     aliases : tuple of str, default=()
         Other names the catalogue knows it by.
+    architecture : CheckpointSpec, optional
+        For weights that come without their architecture (a ``local`` weights file, a
+        ``package`` state dict): the resolved spec of the model they are loaded into. The
+        registry fills it from ``options["architecture"]``, a name such as ``"timm:resnet50"``.
 
     See Also
     --------
@@ -161,20 +168,27 @@ class CheckpointSpec:
     training_data: str = ""
     limitations: str = ""
     description: str = ""
-    # source-specific options: torchvision weights enum, architecture for a local state dict,
-    # revision for the hub, package fallback, key mapping ...
+    # source-specific options: torchvision weights enum, the name of a weights file's
+    # architecture, revision for the hub, package fallback ...
     options: dict[str, Any] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    architecture: CheckpointSpec | None = None
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}. Got {self.source!r} instead.")
         if self.modality not in ("image", "text"):
             raise ValueError(f"modality must be 'image' or 'text'. Got {self.modality!r} instead.")
+        for name, kind in _NESTED.items():  # fields read back from JSON: dicts
+            if isinstance(getattr(self, name), dict):
+                object.__setattr__(self, name, kind(**getattr(self, name)))
         if self.modality == "image" and self.image is None:
             object.__setattr__(self, "image", ImagePreprocessing())
         if self.modality == "text" and self.text is None:
             object.__setattr__(self, "text", TextPreprocessing())
+
+    def __hash__(self) -> int:  # options is a dict: equal specs still hash alike
+        return hash((self.name, self.source, self.identifier))
 
     def replace(self, **changes: Any) -> CheckpointSpec:
         """Return a copy of the card with some fields changed.
@@ -201,4 +215,8 @@ class CheckpointSpec:
         """
         out = dataclasses.asdict(self)
         out["options"] = {k: v for k, v in self.options.items() if not callable(v)}
+        out["architecture"] = self.architecture.name if self.architecture else None
         return out
+
+
+_NESTED = {"image": ImagePreprocessing, "text": TextPreprocessing, "architecture": CheckpointSpec}
