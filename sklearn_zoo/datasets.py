@@ -56,10 +56,10 @@ def load_digit_images() -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_image_folder(root: str | os.PathLike, *, categories: Sequence[str] | None = None) -> Any:
-    """The image files of ``root/<class>/``, one subfolder per class, as scikit-learn's
-    ``load_files`` lists text files: paths for any image estimator, labels and class names.
+    """Load the image files of ``root/<class>/``: paths, labels and class names.
 
-    A file is an image when PIL knows its extension (``.jpg``, ``.png``, ``.webp`` ...); other
+    One subfolder per class, as scikit-learn's ``load_files`` lists text files; the paths go
+    straight into any image estimator. A file is an image when PIL knows its extension (``.jpg``, ``.png``, ``.webp`` ...); other
     files, hidden ones (``.DS_Store``, ``._photo.jpg``) and nested folders are skipped and counted.
     Files are sorted by name within each class; files directly in ``root`` are ignored.
 
@@ -83,6 +83,10 @@ def load_image_folder(root: str | os.PathLike, *, categories: Sequence[str] | No
         ``root`` (or a requested category) is not a folder.
     ValueError
         ``root`` has no class folder, or a class folder holds no image file.
+
+    See Also
+    --------
+    sklearn.datasets.load_files : The same layout, for text files.
 
     Examples
     --------

