@@ -5,6 +5,7 @@ Run by hand with ``python docs/gen_catalogue.py``; ``mkdocs build`` runs it thro
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -120,7 +121,11 @@ def _add_optional_pages(config: Any) -> None:
 
 
 def on_config(config: Any) -> Any:
-    """MkDocs hook: regenerate the catalogue and list the optional pages that exist."""
+    """MkDocs hook: regenerate the catalogue and list the optional pages that exist; the example
+    gallery, which runs after this, runs each script in its --quick form, offline."""
+    os.environ.setdefault("SKLEARN_ZOO_EXAMPLES_QUICK", "1")
+    os.environ.setdefault("SKLEARN_ZOO_OFFLINE", "1")
+    os.environ.setdefault("MPLBACKEND", "Agg")
     write(Path(config["docs_dir"]) / "catalogue.md")
     _add_optional_pages(config)
     return config

@@ -18,6 +18,7 @@ baseline every candidate has to beat.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import numpy as np
@@ -114,5 +115,10 @@ def main(quick: bool = False) -> dict:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small data, 3 folds")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("SKLEARN_ZOO_EXAMPLES_QUICK") == "1",  # the docs build
+        help="small data, 3 folds",
+    )
     main(quick=parser.parse_args().quick)

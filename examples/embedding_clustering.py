@@ -16,6 +16,7 @@ and by cluster, side by side, into a PNG.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from pathlib import Path
 
@@ -93,7 +94,12 @@ def main(quick: bool = False, out: str | Path | None = None) -> dict:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="300 images, PCA")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("SKLEARN_ZOO_EXAMPLES_QUICK") == "1",  # the docs build
+        help="300 images, PCA",
+    )
     parser.add_argument(
         "--out", default=None, help="the PNG to write (default: in a temporary folder)"
     )

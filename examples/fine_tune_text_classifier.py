@@ -20,6 +20,7 @@ Data: the labelled review sentences of Kotzias et al. (KDD 2015) when present
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -81,5 +82,10 @@ def main(quick: bool = False) -> dict:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small data, few epochs")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("SKLEARN_ZOO_EXAMPLES_QUICK") == "1",  # the docs build
+        help="small data, few epochs",
+    )
     main(quick=parser.parse_args().quick)

@@ -17,6 +17,7 @@ its number of fits suggests.
 from __future__ import annotations
 
 import argparse
+import os
 
 import numpy as np
 import pandas as pd
@@ -77,5 +78,10 @@ def main(quick: bool = False) -> dict:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small data, few epochs")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("SKLEARN_ZOO_EXAMPLES_QUICK") == "1",  # the docs build
+        help="small data, few epochs",
+    )
     main(quick=parser.parse_args().quick)

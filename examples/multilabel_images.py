@@ -15,6 +15,7 @@ head, against a baseline that always predicts each label's most frequent value.
 from __future__ import annotations
 
 import argparse
+import os
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss
@@ -78,5 +79,10 @@ def main(quick: bool = False) -> dict:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small data, few epochs")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("SKLEARN_ZOO_EXAMPLES_QUICK") == "1",  # the docs build
+        help="small data, few epochs",
+    )
     main(quick=parser.parse_args().quick)

@@ -16,6 +16,7 @@ Both carry the fine-tuned weights: the loaded model predicts exactly what the sa
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from pathlib import Path
 
@@ -87,7 +88,12 @@ def main(quick: bool = False, out: str | Path | None = None) -> dict:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="train the head only")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("SKLEARN_ZOO_EXAMPLES_QUICK") == "1",  # the docs build
+        help="train the head only",
+    )
     parser.add_argument("--out", default=None, help="where to write (default: a temporary folder)")
     args = parser.parse_args()
     main(quick=args.quick, out=args.out)

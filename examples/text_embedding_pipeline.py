@@ -16,6 +16,7 @@ A bag-of-words model (TF-IDF + logistic regression) on the same folds is the bas
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import numpy as np
@@ -77,5 +78,10 @@ def main(quick: bool = False) -> dict:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="200 sentences, 3 folds")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("SKLEARN_ZOO_EXAMPLES_QUICK") == "1",  # the docs build
+        help="200 sentences, 3 folds",
+    )
     main(quick=parser.parse_args().quick)

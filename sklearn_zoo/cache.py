@@ -3,12 +3,13 @@
 Rows are stored per sample, keyed by the model (checkpoint, weights, freeze boundary, preprocessing)
 and a fingerprint of the sample, so any subset reuses them: every epoch of a fit, every fold and
 candidate of a grid search, a repeated ``fit``, ``rank_checkpoints``. A bounded in-memory LRU sits in
-front of a bounded on-disk store (safetensors shards, checksummed) that worker processes share.
+front of a bounded on-disk store (safetensors shards, signed) that worker processes share.
 Location: ``SKLEARN_ZOO_CACHE``; sizes: ``SKLEARN_ZOO_CACHE_MEMORY`` / ``SKLEARN_ZOO_CACHE_SIZE`` (bytes).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -22,7 +23,17 @@ from typing import Any
 
 import torch
 
-from ._config import cache_dir
+from ._config import cache_dir, make_private_dir
+from ._shards import (
+    SECRET,
+    SHARD_FORMAT,
+    check_model_key,
+    is_own_shard,
+    read_or_create_secret,
+    read_shard,
+    signature,
+    warn_if_shared,
+)
 
 _DEFAULT_MEMORY = 1 * 2**30
 _DEFAULT_DISK = 2 * 2**30
@@ -42,7 +53,7 @@ def fingerprint(*parts: Any) -> str:
 
 
 class FeatureStore:
-    """Per-sample activation rows: memory LRU (bounded) + on-disk shards (bounded, checksummed)."""
+    """Per-sample activation rows: memory LRU (bounded) + on-disk shards (bounded, signed)."""
 
     def __init__(self, directory: Path | None, memory_bytes: int, disk_bytes: int) -> None:
         self.directory = Path(directory) if directory is not None else None
@@ -51,6 +62,7 @@ class FeatureStore:
         self._memory: OrderedDict[tuple[str, str], torch.Tensor] = OrderedDict()
         self._used = 0
         self._lock = threading.Lock()
+        self._secret: bytes | None = None
         self.stats = {"hits": 0, "computed": 0, "corrupt": 0}
 
     # -- memory ----------------------------------------------------------------------------
@@ -74,29 +86,44 @@ class FeatureStore:
 
     # -- disk ------------------------------------------------------------------------------
     def _model_dir(self, model_key: str) -> Path | None:
-        return None if self.directory is None else self.directory / model_key
+        return None if self.directory is None else self.directory / check_model_key(model_key)
+
+    def _secret_key(self, create: bool) -> bytes | None:
+        """The key that signs this folder's shards, made with the folder (mode 0700, key 0600)."""
+        if self._secret is None:
+            if create:
+                make_private_dir(self.directory)
+            elif not (self.directory / SECRET).is_file():
+                return None  # no key: no shard could be trusted
+            warn_if_shared(self.directory)
+            self._secret = read_or_create_secret(self.directory / SECRET)
+        return self._secret
+
+    def _read_shard(self, shard: Path, model_key: str, secret: bytes, wanted: set[str]):
+        try:
+            return read_shard(shard, model_key, secret, wanted)
+        except Exception:  # noqa: BLE001 - whatever is wrong with it, it is deleted and recomputed
+            self.stats["corrupt"] += 1
+            with contextlib.suppress(OSError):
+                shard.unlink(missing_ok=True)
+            return None
 
     def _disk_lookup(self, model_key: str, wanted: set[str]) -> dict[str, torch.Tensor]:
         folder = self._model_dir(model_key)
         if folder is None or not folder.is_dir() or not wanted:
             return {}
-        from safetensors import safe_open
-
+        try:
+            secret = self._secret_key(create=False)
+        except OSError:  # an unreadable key: no shard can be checked, so none is used
+            secret = None
         found: dict[str, torch.Tensor] = {}
-        for shard in sorted(folder.glob("*.safetensors")):
-            try:
-                with safe_open(str(shard), framework="pt") as f:
-                    meta = f.metadata() or {}
-                    keys = json.loads(meta.get("keys", "[]"))
-                    if not wanted.intersection(keys):
-                        continue
-                    rows = f.get_tensor("rows")
-                if hashlib.sha256(rows.numpy().tobytes()).hexdigest() != meta.get("sha256"):
-                    raise ValueError("checksum mismatch")
-            except Exception:  # a corrupt or half-written shard: drop it, the rows are recomputed
-                self.stats["corrupt"] += 1
-                shard.unlink(missing_ok=True)
+        for shard in sorted(folder.glob("*.safetensors")) if secret else ():
+            read = (
+                self._read_shard(shard, model_key, secret, wanted) if is_own_shard(shard) else None
+            )
+            if read is None:
                 continue
+            keys, rows = read
             for i, key in enumerate(keys):
                 if key in wanted and key not in found:
                     found[key] = rows[i]
@@ -109,12 +136,14 @@ class FeatureStore:
         from safetensors.torch import save_file
 
         rows = rows.contiguous()
-        meta = {
-            "keys": json.dumps(list(keys)),
-            "sha256": hashlib.sha256(rows.numpy().tobytes()).hexdigest(),
-        }
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            secret = self._secret_key(create=True)
+            meta = {
+                "format": SHARD_FORMAT,
+                "keys": json.dumps(list(keys)),
+                "mac": signature(secret, model_key, keys, rows),
+            }
+            folder.mkdir(mode=0o700, exist_ok=True)
             tmp = folder / f".{uuid.uuid4().hex}.tmp"
             save_file({"rows": rows}, str(tmp), metadata=meta)
             shard = folder / f"{uuid.uuid4().hex}.safetensors"
@@ -129,12 +158,16 @@ class FeatureStore:
             )
             self.directory = None
 
+    def _own_shards(self) -> list[Path]:
+        return [shard for shard in self.directory.glob("*/*.safetensors") if is_own_shard(shard)]
+
     def _evict_disk(self, keep: Path | None = None) -> None:
         """Delete the oldest shards until the folder fits ``disk_bytes``, ``keep`` (the shard just
         written; file times may tie) last. Other processes sharing the folder may delete a shard
-        between listing it and reading its size: it is skipped."""
+        between listing it and reading its size: it is skipped. Files the store did not name are
+        neither counted nor deleted."""
         sizes: list[tuple[bool, float, int, Path]] = []
-        for shard in self.directory.glob("*/*.safetensors"):
+        for shard in self._own_shards():
             try:
                 info = shard.stat()
             except FileNotFoundError:
@@ -151,6 +184,7 @@ class FeatureStore:
     # -- API -------------------------------------------------------------------------------
     def get_many(self, model_key: str, sample_keys: Sequence[str]) -> dict[int, torch.Tensor]:
         """Rows already known, by position in ``sample_keys``."""
+        check_model_key(model_key)
         out: dict[int, torch.Tensor] = {}
         missing: dict[str, list[int]] = {}
         for i, key in enumerate(sample_keys):
@@ -167,6 +201,7 @@ class FeatureStore:
         return out
 
     def put_many(self, model_key: str, sample_keys: Sequence[str], rows: torch.Tensor) -> None:
+        check_model_key(model_key)
         self.stats["computed"] += len(sample_keys)
         for key, row in zip(sample_keys, rows):
             self._remember((model_key, key), row.clone())
@@ -177,7 +212,7 @@ class FeatureStore:
             self._memory.clear()
             self._used = 0
         if self.directory is not None and self.directory.is_dir():
-            for shard in self.directory.glob("*/*.safetensors"):
+            for shard in self._own_shards():
                 shard.unlink(missing_ok=True)
 
 

@@ -1,17 +1,28 @@
 """``sklearn-zoo``: list the catalogue, show a checkpoint card, fetch weights, run the demo.
 
-A thin layer over :mod:`sklearn_zoo.zoo` and :mod:`sklearn_zoo.sources`; torch is only imported
-where a command needs it (``download``, and the offline check of some sources).
+A thin layer over :mod:`sklearn_zoo.zoo` and :mod:`sklearn_zoo.sources`. ``list`` and ``info`` never
+import torch: whether weights are on this machine is read off the files on disk.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 _LICENSE_WIDTH = 24
+# exit statuses, the same in every command
+EXIT_OK = 0
+EXIT_UNAVAILABLE = 1  # a known checkpoint whose weights could not be reached or fetched
+EXIT_USAGE = 2  # a bad option or an unknown checkpoint name (argparse exits 2 as well)
+EPILOG = """exit status:
+  0  done
+  1  a checkpoint could not be reached or downloaded (offline, no network), or the
+     command could not run
+  2  a bad option, or a checkpoint name that is not in the catalogue nor a valid
+     'source:NAME' or path (the same in every command)"""
 
 
 def _human(n: int | None) -> str:
@@ -58,37 +69,57 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _lookup(name: str, command: str) -> Any:
+    """The checkpoint's spec, or the exit status after saying on stderr why there is none."""
+    from .exceptions import CheckpointUnavailableError
+    from .zoo import get_checkpoint
+
+    try:
+        return get_checkpoint(name)
+    except CheckpointUnavailableError as exc:
+        print(f"sklearn-zoo {command}: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except (ValueError, TypeError) as exc:
+        print(f"sklearn-zoo {command}: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _card(spec: Any, available: bool) -> dict[str, Any]:
+    return {**spec.card(), "available_offline": available}
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     from .zoo import list_checkpoints
 
-    try:
-        specs = list_checkpoints(modality=args.modality, source=args.source)
-    except ValueError as exc:
-        print(f"sklearn-zoo list: {_one_line(exc)}", file=sys.stderr)
-        return 2
-    rows = []
-    for spec in specs:
-        available = _offline(spec)
-        if args.offline and not available:
-            continue
-        rows.append(
-            [
-                spec.name,
-                spec.source,
-                spec.modality,
-                _human(spec.num_params),
-                str(spec.feature_dim or "-"),
-                str(spec.num_blocks or "-"),
-                _short_license(spec.license),
-                "yes" if available else "no",
-            ]
-        )
+    specs = list_checkpoints(modality=args.modality, source=args.source)
+    rows = [(spec, _offline(spec)) for spec in specs]
+    rows = [(spec, available) for spec, available in rows if available or not args.offline]
+    if args.json:
+        _print_json([_card(spec, available) for spec, available in rows])
+        return EXIT_OK
     if not rows:
         print("No checkpoint matches.", file=sys.stderr)
-        return 0
+        return EXIT_OK
     header = ["name", "source", "modality", "params", "feature dim", "blocks", "license", "offline"]
-    print(_table(rows, header))
-    return 0
+    table = [
+        [
+            spec.name,
+            spec.source,
+            spec.modality,
+            _human(spec.num_params),
+            str(spec.feature_dim or "-"),
+            str(spec.num_blocks or "-"),
+            _short_license(spec.license),
+            "yes" if available else "no",
+        ]
+        for spec, available in rows
+    ]
+    print(_table(table, header))
+    return EXIT_OK
 
 
 def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
@@ -106,40 +137,52 @@ def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from .zoo import get_checkpoint
-
-    try:
-        spec = get_checkpoint(args.name)
-    except ValueError as exc:
-        print(f"sklearn-zoo info: {exc}", file=sys.stderr)
-        return 2
+    spec = _lookup(args.name, "info")
+    if isinstance(spec, int):
+        return spec
+    card = _card(spec, _offline(spec))
+    if args.json:
+        _print_json(card)
+        return EXIT_OK
     lines: list[tuple[str, str]] = []
-    card = spec.card()
     for key, value in card.items():
-        if key in ("num_params",):
+        if key == "num_params":
             value = f"{value:,} ({_human(value)})" if value else None
+        elif key == "available_offline":
+            key, value = "available offline", "yes" if value else "no"
         _flatten(key, value, lines)
-    lines.append(("available offline", "yes" if _offline(spec) else "no"))
     width = max(len(k) for k, _ in lines)
     for key, value in lines:
         print(f"{key + ':':<{width + 1}} {value}")
-    return 0
+    return EXIT_OK
 
 
 def _cmd_download(args: argparse.Namespace) -> int:
     from .sources import download
-    from .zoo import get_checkpoint
 
-    failed = 0
+    statuses = []
     for name in args.names:
+        spec = _lookup(name, f"download: {name}")
+        if isinstance(spec, int):
+            statuses.append(spec)
+            continue
         try:
-            where = download(get_checkpoint(name))
+            where = download(spec)
         except Exception as exc:  # report and go on with the other names
-            failed += 1
+            statuses.append(EXIT_USAGE if _is_usage(exc) else EXIT_UNAVAILABLE)
             print(f"sklearn-zoo download: {name}: {_one_line(exc)}", file=sys.stderr)
             continue
         print(f"{name}: {where}")
-    return 1 if failed else 0
+    return max(statuses, default=EXIT_OK)
+
+
+def _is_usage(exc: BaseException) -> bool:
+    """A bad name or option (not a checkpoint that could not be fetched)."""
+    from .exceptions import CheckpointUnavailableError
+
+    return isinstance(exc, ValueError | TypeError) and not isinstance(
+        exc, CheckpointUnavailableError
+    )
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -147,7 +190,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         from .demo import main as demo_main
     except ImportError:
         print("demo is not available in this build", file=sys.stderr)
-        return 1
+        return EXIT_UNAVAILABLE
     return demo_main(args)
 
 
@@ -157,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sklearn-zoo",
         description="Pretrained vision and language checkpoints as scikit-learn estimators.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"sklearn-zoo {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -171,10 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="only checkpoints that load from this source on this machine",
     )
     p.add_argument("--offline", action="store_true", help="only checkpoints usable without network")
+    p.add_argument("--json", action="store_true", help="the full cards as a JSON array")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("info", help="a checkpoint's card")
     p.add_argument("name", help="a catalogue name, 'source:id', or a local path")
+    p.add_argument("--json", action="store_true", help="the card as a JSON object")
     p.set_defaults(func=_cmd_info)
 
     p = sub.add_parser("download", help="fetch checkpoints into their libraries' caches")
@@ -195,8 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
         parser.print_help()
-        return 2
-    return int(args.func(args) or 0)
+        return EXIT_USAGE
+    return int(args.func(args) or EXIT_OK)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""Small real datasets for examples, benchmarks and tests: the labelled review sentences of
-Kotzias et al. (KDD 2015) when present beside the repository, and digits as uint8 images."""
+"""Datasets: folders of image files as users keep them (``root/<class>/*.jpg``), and small real
+data for examples and tests (the review sentences of Kotzias et al., KDD 2015; digits as images)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -51,3 +53,96 @@ def load_digit_images() -> tuple[np.ndarray, np.ndarray]:
 
     digits = load_digits()
     return (digits.images * 16).clip(0, 255).astype(np.uint8), digits.target
+
+
+def load_image_folder(root: str | os.PathLike, *, categories: Sequence[str] | None = None) -> Any:
+    """Load the image files of ``root/<class>/``: paths, labels and class names.
+
+    One subfolder per class, as scikit-learn's ``load_files`` lists text files; the paths go
+    straight into any image estimator. A file is an image when PIL knows its extension (``.jpg``, ``.png``, ``.webp`` ...); other
+    files, hidden ones (``.DS_Store``, ``._photo.jpg``) and nested folders are skipped and counted.
+    Files are sorted by name within each class; files directly in ``root`` are ignored.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The folder holding one subfolder per class.
+    categories : list of str, default=None
+        The class folders to read; ``None`` reads every subfolder but hidden ones.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``filenames`` (ndarray of str, the image paths), ``target`` (ndarray of int, indices into
+        ``target_names``), ``target_names`` (list of str, the sorted class folder names) and
+        ``n_skipped`` (int, the files of the class folders that were left out).
+
+    Raises
+    ------
+    FileNotFoundError
+        ``root`` (or a requested category) is not a folder.
+    ValueError
+        ``root`` has no class folder, or a class folder holds no image file.
+
+    See Also
+    --------
+    sklearn.datasets.load_files : The same layout, for text files.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from PIL import Image
+    >>> from sklearn_zoo.datasets import load_image_folder
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> root = Path(folder.name)
+    >>> for name in ("cats/a.jpg", "cats/b.png", "dogs/c.jpg", "dogs/notes.txt"):
+    ...     (root / name).parent.mkdir(exist_ok=True)
+    ...     Image.new("RGB", (8, 8)).save(root / name, format="PNG")
+    >>> photos = load_image_folder(root)
+    >>> photos.target_names, photos.target.tolist(), photos.n_skipped
+    (['cats', 'dogs'], [0, 0, 1], 1)
+    >>> folder.cleanup()
+    """
+    from PIL import Image
+    from sklearn.utils import Bunch
+
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"The image folder {str(root)!r} does not exist or is not a folder."
+        )
+    names = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if categories is not None:
+        missing = sorted(set(categories) - set(names))
+        if missing:
+            raise FileNotFoundError(f"No class folder {missing} in {str(root)!r}; it has {names}.")
+        names = [n for n in names if n in set(categories)]  # sorted, as load_files keeps them
+    if not names:
+        raise ValueError(
+            f"{str(root)!r} has no class folders: expected one subfolder per class, "
+            "root/<class>/<image files>."
+        )
+    extensions = set(Image.registered_extensions())
+    filenames, target, skipped = [], [], 0
+    for label, name in enumerate(names):
+        entries = sorted((root / name).iterdir())
+        images = [
+            p
+            for p in entries
+            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in extensions
+        ]
+        if not images:
+            raise ValueError(
+                f"The class folder {str(root / name)!r} holds no image file ({len(entries)} "
+                "other entries). Remove it, add images, or pass categories=[...] without it."
+            )
+        skipped += len(entries) - len(images)
+        filenames += [str(p) for p in images]
+        target += [label] * len(images)
+    return Bunch(
+        filenames=np.asarray(filenames),
+        target=np.asarray(target),
+        target_names=names,
+        n_skipped=skipped,
+    )

@@ -184,20 +184,11 @@ def _plot(rows: list[dict[str, Any]], search: Any, out: str | Path) -> Path | No
     except ImportError:
         print("\n(matplotlib is not installed: no plot. `pip install sklearn-zoo[plot]`)")
         return None
+    from .plotting import FreezeDepthDisplay
+
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
-    depths = [str(p["freeze_depth"]) for p in search.cv_results_["params"]]
-    left.bar(
-        depths,
-        search.cv_results_["mean_test_score"],
-        yerr=search.cv_results_["std_test_score"],
-        color="tab:blue",
-    )
-    left.set(
-        xlabel="freeze_depth",
-        ylabel="cross-validated accuracy",
-        title="Accuracy vs freeze depth",
-        ylim=(0, 1),
-    )
+    FreezeDepthDisplay.from_cv_results(search, score_name="accuracy", ax=left)
+    left.set(title="Accuracy vs freeze depth", ylim=(0, 1))
     for r in rows:
         losses = [e["train_loss"] for e in r["history"]]
         label = (

@@ -4,5 +4,23 @@
 class CheckpointUnavailableError(FileNotFoundError, ValueError):
     """A checkpoint's weights are not on this machine and cannot be fetched (offline, or no network).
 
-    The message names the command that fetches them on a connected machine.
+    The message names the command that fetches them on a connected machine. It is both a
+    ``FileNotFoundError`` (a file is missing) and a ``ValueError`` (scikit-learn's error for
+    a parameter that cannot be used).
+
+    See Also
+    --------
+    sklearn_zoo.is_available_offline : Whether a checkpoint's weights are on this machine.
+
+    Examples
+    --------
+    >>> import os
+    >>> from sklearn_zoo import CheckpointUnavailableError, TextEmbedder
+    >>> os.environ["SKLEARN_ZOO_OFFLINE"] = "1"
+    >>> try:
+    ...     TextEmbedder("hf:an-org/a-model-not-on-this-machine").fit()
+    ... except CheckpointUnavailableError as error:
+    ...     print("sklearn-zoo download" in str(error))
+    True
+    >>> del os.environ["SKLEARN_ZOO_OFFLINE"]
     """

@@ -4,7 +4,7 @@ not), for fitting, ``transform`` and the embedders; and the order inference rows
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -68,9 +68,10 @@ class FrozenFeatures:
     """``backbone``'s first ``k`` blocks (eval mode, inference mode) over the samples the store
     has not seen, in the runtime's frozen layout (and its autocast dtype with ``autocast=True``).
 
-    With an ``identity``, the store key is derived here from that same layout and dtype; ``key``
-    reuses one an earlier instance derived (prediction after a fit). With neither, rows serve
-    this call only.
+    With an ``identity``, the store key is derived here from that same layout and dtype
+    (:meth:`key_of`); ``model_key`` reuses one derived before (prediction after a fit, a loaded
+    estimator). Rows are written under the key, and read from it or, failing that, from the
+    ``read_keys``. Without a key, rows serve this call only.
     """
 
     def __init__(
@@ -81,7 +82,8 @@ class FrozenFeatures:
         *,
         batch_size: int,
         identity: FeatureIdentity | None = None,
-        key: str | None = None,
+        model_key: str | None = None,
+        read_keys: Sequence[str] = (),
         autocast: bool = False,
         max_bytes: int | None = MAX_FIT_BYTES,
         store: FeatureStore | None = None,
@@ -89,12 +91,17 @@ class FrozenFeatures:
         self.backbone, self.k, self.device = backbone, k, runtime.device
         self.channels_last = runtime.frozen_channels_last
         self.dtype = runtime.autocast_dtype if autocast else None
-        if identity is not None:
-            key = prefix_key(identity, k, channels_last=self.channels_last, dtype=self.dtype)
-        self.key = key
-        self.store = (store or default_store()) if key is not None else None
+        self.key = model_key if identity is None else self.key_of(identity, k, runtime, autocast)
+        self.read_keys = tuple(read_keys)
+        self.store = (store or default_store()) if self.key is not None else None
         self.batch_size = max(int(batch_size), 1)
         self.max_bytes = max_bytes
+
+    @staticmethod
+    def key_of(identity: FeatureIdentity, k: int, runtime: Runtime, autocast: bool) -> str | None:
+        """The key of the rows an instance with these arguments computes."""
+        dtype = runtime.autocast_dtype if autocast else None
+        return prefix_key(identity, k, channels_last=runtime.frozen_channels_last, dtype=dtype)
 
     def _compute(self, dataset: Any, indices: list[int]) -> torch.Tensor | None:
         chunks: list[torch.Tensor] = []
@@ -128,6 +135,10 @@ class FrozenFeatures:
             return self._compute(dataset, list(range(n)))
         keys = dataset.sample_keys()
         known = self.store.get_many(self.key, keys)
+        for other in self.read_keys:
+            rest = [i for i in range(n) if i not in known]
+            found = self.store.get_many(other, [keys[i] for i in rest]) if rest else {}
+            known.update({rest[j]: row for j, row in found.items()})
         todo = [i for i in range(n) if i not in known]
         if todo:
             computed = self._compute(dataset, todo)

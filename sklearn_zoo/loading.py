@@ -15,7 +15,27 @@ def load_backbone(
 ) -> Backbone:
     """Load a checkpoint's weights and give them the common backbone face.
 
-    ``pretrained=False`` builds the same architecture with random weights (a from-scratch baseline).
+    The backbone has ordered ``blocks`` (stem first), ``num_features`` and ``freeze``, whatever
+    library the checkpoint comes from.
+
+    Parameters
+    ----------
+    checkpoint : str or CheckpointSpec
+        A name :func:`~sklearn_zoo.get_checkpoint` accepts, or a card.
+    pretrained : bool, default=True
+        ``False`` builds the same architecture with random weights (a from-scratch baseline).
+    pooling : str, default=None
+        Text checkpoints: ``"mean"``, ``"cls"``, ``"max"``, ``"last"`` or ``"pooler"``; ``None``
+        uses the card's.
+
+    Returns
+    -------
+    backbone : Backbone
+        The loaded backbone, all blocks trainable.
+
+    See Also
+    --------
+    load_tokenizer : The tokenizer of a text checkpoint.
 
     Examples
     --------
@@ -35,5 +55,29 @@ def load_backbone(
 
 
 def load_tokenizer(checkpoint: str | CheckpointSpec) -> Any:
-    """The checkpoint's own tokenizer (text checkpoints)."""
+    """Load a text checkpoint's own tokenizer.
+
+    It is the tokenizer stored with the weights (or the one the card names), loaded by
+    transformers.
+
+    Parameters
+    ----------
+    checkpoint : str or CheckpointSpec
+        A text checkpoint's name, or its card.
+
+    Returns
+    -------
+    tokenizer : transformers.PreTrainedTokenizerBase
+        The tokenizer.
+
+    See Also
+    --------
+    load_backbone : The checkpoint's weights.
+
+    Examples
+    --------
+    >>> from sklearn_zoo import load_tokenizer
+    >>> load_tokenizer("all-MiniLM-L6-v2")("hello world")["input_ids"]
+    [101, 7592, 2088, 102]
+    """
     return _load_tokenizer(get_checkpoint(checkpoint))

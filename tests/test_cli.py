@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 
@@ -16,9 +18,9 @@ def _env(**env: str) -> dict[str, str]:
     return {**os.environ, "SKLEARN_ZOO_OFFLINE": "1", "HF_HUB_OFFLINE": "1", **env}
 
 
-def run(*args: str, **env: str) -> subprocess.CompletedProcess:
+def run(*args: str, module: str = "sklearn_zoo.cli", **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "sklearn_zoo.cli", *args],
+        [sys.executable, "-m", module, *args],
         capture_output=True,
         text=True,
         env=_env(**env),
@@ -35,8 +37,8 @@ def _rows(stdout: str) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def listings(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
-    """``list`` and ``list --offline``, run side by side (each imports torch to check the caches),
-    with private torch and Hugging Face caches so no user cache makes a hub checkpoint look local."""
+    """``list`` and ``list --offline``, run side by side, with private torch and Hugging Face
+    caches so no user cache makes a hub checkpoint look local."""
     tmp = tmp_path_factory.mktemp("cli_caches")
     env = _env(TORCH_HOME=str(tmp / "torch"), HF_HUB_CACHE=str(tmp / "hf"))
     commands = {"list": ["list"], "list --offline": ["list", "--offline"]}
@@ -149,7 +151,7 @@ def test_download_packaged_checkpoint_prints_its_path():
 
 def test_download_offline_fails_with_a_message_and_goes_on():
     result = run("download", "resnet50", "not-a-checkpoint", "efficientnet_lite0")
-    assert result.returncode == 1
+    assert result.returncode == 2  # an unknown name: the usage status, as in every command
     errors = result.stderr.strip().splitlines()
     assert len(errors) == 2
     assert (
@@ -167,6 +169,15 @@ def test_version_and_help():
     result = run()
     assert result.returncode == 2
     assert "list" in result.stdout and "download" in result.stdout
+
+
+def test_python_dash_m_sklearn_zoo():
+    result = run("--help", module="sklearn_zoo")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: sklearn-zoo")
+    assert "exit status:" in result.stdout and "list" in result.stdout
+    result = run("info", "resnet18", "--json", module="sklearn_zoo")
+    assert result.returncode == 0 and json.loads(result.stdout)["name"] == "resnet18"
 
 
 def test_main_in_process(capsys, monkeypatch):
@@ -200,3 +211,172 @@ def test_demo_is_dispatched(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn_zoo.demo", fake)
     assert cli.main(["demo", "--text", "--quick"]) == 0
     assert seen["args"].text is True and seen["args"].quick is True
+
+
+# -- scripting: JSON, exit statuses, no torch ------------------------------------------------------
+
+
+def test_list_json_is_every_card(listings, tmp_path):
+    result = run(
+        "list", "--json", TORCH_HOME=str(tmp_path / "torch"), HF_HUB_CACHE=str(tmp_path / "hf")
+    )
+    assert result.returncode == 0, result.stderr
+    cards = json.loads(result.stdout)
+    assert [card["name"] for card in cards] == [spec.name for spec in CATALOGUE]
+    by_name = {card["name"]: card for card in cards}
+    assert by_name["resnet18"]["available_offline"] is False
+    assert by_name["efficientnet_lite0"]["available_offline"] is True
+    assert by_name["all-MiniLM-L6-v2"]["text"]["max_length"] == 256
+    assert by_name["resnet18"]["num_blocks"] == 5 and by_name["resnet18"]["image"]["size"] == 224
+    # the JSON answers what the table answers
+    table = _rows(listings["list"].stdout)
+    assert {n: ("yes" if c["available_offline"] else "no") for n, c in by_name.items()} == {
+        n: row[-1] for n, row in table.items()
+    }
+    offline = json.loads(run("list", "--json", "--offline", "--modality", "text").stdout)
+    assert [c["name"] for c in offline] == ["all-MiniLM-L6-v2"]
+    assert json.loads(run("list", "--json", "--source", "local").stdout) == []
+
+
+def test_info_json_is_the_card(capsys, monkeypatch):
+    from sklearn_zoo.cli import main
+
+    monkeypatch.setenv("SKLEARN_ZOO_OFFLINE", "1")
+    assert main(["info", "efficientnet_lite0", "--json"]) == 0
+    card = json.loads(capsys.readouterr().out)
+    spec = list_checkpoints(source="package", modality="image")[0]
+    assert card == {**json.loads(json.dumps(spec.card(), default=str)), "available_offline": True}
+
+
+def test_an_unknown_name_is_status_2_in_every_command(capsys, monkeypatch):
+    from sklearn_zoo.cli import EXIT_USAGE, main
+
+    monkeypatch.setenv("SKLEARN_ZOO_OFFLINE", "1")
+    for argv in (["info", "nonexistent"], ["info", "nonexistent", "--json"]):
+        assert main(argv) == EXIT_USAGE == 2
+    assert main(["download", "nonexistent"]) == 2
+    assert main(["download", "efficientnet_lite0", "nonexistent"]) == 2
+    assert main(["info", "timm:not_a_timm_model"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("Unknown checkpoint 'nonexistent'") == 4
+    assert "timm has no model 'not_a_timm_model'" in err
+
+
+def test_a_known_checkpoint_that_cannot_be_fetched_is_status_1(capsys, monkeypatch):
+    from sklearn_zoo.cli import EXIT_UNAVAILABLE, main
+
+    monkeypatch.setenv("SKLEARN_ZOO_OFFLINE", "1")
+    assert main(["download", "resnet50"]) == EXIT_UNAVAILABLE == 1
+    assert "offline mode is on" in capsys.readouterr().err
+
+
+def test_info_of_a_hub_model_without_network_fails_at_once(
+    online, block_network, tmp_hf_cache, monkeypatch, capsys
+):
+    """Refused connections are not retried, and the message says what to do."""
+    import socket
+
+    from sklearn_zoo.cli import main
+
+    attempts = []
+
+    def counting(refuse):  # block_network's refusals, counted
+        def attempt(*args, **kwargs):
+            attempts.append(args[:1])
+            return refuse(*args, **kwargs)
+
+        return attempt
+
+    for owner, name in ((socket, "create_connection"), (socket, "getaddrinfo")):
+        monkeypatch.setattr(owner, name, counting(getattr(owner, name)))
+    monkeypatch.setattr(socket.socket, "connect", counting(socket.socket.connect))
+    assert main(["info", "hf:BAAI/bge-base-en-v1.5"]) == 1
+    first = list(attempts)  # huggingface_hub may also ask the hub for its own settings, once
+    attempts.clear()
+    assert main(["info", "hf:BAAI/bge-base-en-v1.5"]) == 1
+    err = capsys.readouterr().err
+    assert "the Hugging Face Hub cannot be reached" in err
+    assert "Set SKLEARN_ZOO_OFFLINE=1" in err
+    assert "`sklearn-zoo download hf:BAAI/bge-base-en-v1.5` on a machine with network" in err
+    # one request, not retried (hf_hub_download would try 5 more times, after waits of 1 to 8 s)
+    assert first and len(attempts) == 1, attempts
+
+
+LIST_WITHOUT_TORCH = """
+import sys
+from sklearn_zoo.cli import main
+
+statuses = [main(["list"]), main(["list", "--offline", "--json"]), main(["info", "resnet18"]),
+            main(["info", "timm-resnet18", "--json"]), main(["info", "all-MiniLM-L6-v2"])]
+heavy = ("torch", "torchvision", "timm", "transformers", "numpy", "sklearn", "pandas")
+print("STATUS", statuses, "IMPORTED", sorted(m for m in heavy if m in sys.modules))
+"""
+
+
+def _fake_cached_weights(tmp_path) -> dict[str, str]:
+    """An empty file where torch hub keeps resnet18's weights, and where the Hugging Face cache
+    keeps timm-resnet18's: the offline column reads the files' presence only."""
+    torch_home = tmp_path / "torch"
+    (torch_home / "hub" / "checkpoints").mkdir(parents=True)
+    (torch_home / "hub" / "checkpoints" / "resnet18-f37072fd.pth").touch()
+    repo = tmp_path / "hf" / "models--timm--resnet18.a1_in1k"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("0123abcd")
+    (repo / "snapshots" / "0123abcd").mkdir(parents=True)
+    (repo / "snapshots" / "0123abcd" / "model.safetensors").touch()
+    return {"TORCH_HOME": str(torch_home), "HF_HUB_CACHE": str(tmp_path / "hf")}
+
+
+def test_list_and_info_never_import_torch(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-c", LIST_WITHOUT_TORCH],
+        capture_output=True,
+        text=True,
+        env=_env(**_fake_cached_weights(tmp_path)),
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    status = proc.stdout.strip().splitlines()[-1]
+    assert status == "STATUS [0, 0, 0, 0, 0] IMPORTED []", status
+    rows = _rows(proc.stdout[: proc.stdout.index("[")])
+    assert rows["resnet18"][-1] == "yes" and rows["resnet34"][-1] == "no"
+    assert rows["timm-resnet18"][-1] == "yes" and rows["timm-resnet50"][-1] == "no"
+    resnet18 = re.search(
+        r"^name:\s+resnet18$.*?^available offline:\s+(\w+)$", proc.stdout, re.M | re.S
+    )
+    assert resnet18[1] == "yes"
+
+
+def test_the_offline_column_agrees_with_the_libraries(tmp_path, monkeypatch):
+    """What ``list`` reads off the disk without torch equals what torchvision and timm say."""
+    import timm
+    import torch
+    from torchvision.models import get_model_weights
+
+    from sklearn_zoo.sources import _torch_hub
+
+    for spec in CATALOGUE:
+        if spec.source == "torchvision":
+            member = spec.options.get("weights", "DEFAULT")
+            expected = os.path.basename(get_model_weights(spec.identifier)[member].url)
+            monkeypatch.delitem(sys.modules, "torchvision")  # the source-reading path
+            assert _torch_hub.torchvision_weights_file(spec.identifier, member) == expected
+            monkeypatch.undo()
+        elif spec.source == "timm":  # where the torch-free check looks
+            cfg = timm.models.get_pretrained_cfg(spec.identifier)
+            assert cfg.hf_hub_id == f"timm/{spec.identifier}", spec.name
+    env = {"TORCH_HOME": str(tmp_path / "th"), "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    for unset in (None, "TORCH_HOME"):
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        if unset:
+            monkeypatch.delenv(unset)
+        old = torch.hub._hub_dir
+        torch.hub._hub_dir = None  # as in a fresh process (the tests' fixtures may set it)
+        try:
+            expected = torch.hub.get_dir()
+            monkeypatch.delitem(sys.modules, "torch")
+            assert _torch_hub.hub_dir() == expected
+        finally:
+            torch.hub._hub_dir = old
+            monkeypatch.undo()

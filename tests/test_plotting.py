@@ -1,4 +1,5 @@
-"""plot_learning_curves, and scikit-learn's displays on the estimators (tiny checkpoints, Agg)."""
+"""The Displays (TrainingCurvesDisplay, FreezeDepthDisplay), plot_learning_curves, and
+scikit-learn's displays on the estimators (tiny checkpoints, Agg)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from sklearn_zoo import (  # noqa: E402
+    FreezeDepthDisplay,
     PretrainedImageClassifier,
     PretrainedTextClassifier,
+    TrainingCurvesDisplay,
     plot_learning_curves,
 )
 
@@ -141,7 +144,7 @@ def test_learning_curves_errors(tiny_image_checkpoint):
         plot_learning_curves(_image_clf(tiny_image_checkpoint))
     with pytest.raises(ValueError, match="empty"):
         plot_learning_curves([])
-    with pytest.raises(TypeError, match="plot_learning_curves expects"):
+    with pytest.raises(TypeError, match="TrainingCurvesDisplay expects"):
         plot_learning_curves(42)
 
 
@@ -191,3 +194,86 @@ def test_learning_curve_display_text(tiny_text_checkpoint, text_data):
     clf = PretrainedTextClassifier(tiny_text_checkpoint, max_epochs=2, random_state=0)
     display = LearningCurveDisplay.from_estimator(clf, X, y, cv=2, train_sizes=[0.5, 1.0])
     assert display.test_scores.shape == (2, 2)
+
+
+# -- the Display objects -------------------------------------------------------------------------
+
+
+def test_training_curves_display_from_estimator(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    clf = _image_clf(tiny_image_checkpoint, strategy="lp-ft").fit(X, y)
+    display = TrainingCurvesDisplay.from_estimator(clf)
+    assert isinstance(display, TrainingCurvesDisplay)
+    assert display.history == clf.history_ and display.estimator_name == clf.spec_.name
+    assert display.figure_ is display.ax_.figure and display.score_ax_ is None
+    assert list(display.lines_) == ["train_loss"]
+    np.testing.assert_allclose(
+        np.delete(display.lines_["train_loss"].get_ydata(), 3),  # the NaN between stages
+        [row["train_loss"] for row in clf.history_],
+    )
+    # plot draws the same display again on a given Axes, and returns it
+    fig, (left, right) = plt.subplots(1, 2)
+    assert display.plot(ax=right) is display
+    assert display.ax_ is right and display.figure_ is fig
+    assert _labels(right) == ["train_loss"] and _labels(left) == []
+    assert [t.get_text() for t in right.texts] == ["probe", "finetune"]
+
+
+def test_training_curves_display_draws_on_the_given_ax(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    clf = _image_clf(tiny_image_checkpoint, early_stopping=True, validation_fraction=0.25)
+    _, ax = plt.subplots()
+    display = TrainingCurvesDisplay.from_estimator(clf.fit(X, y), ax=ax)
+    assert display.ax_ is ax
+    assert _labels(ax) == ["train_loss", "valid_loss"]
+    # a bare history, through the constructor
+    bare = TrainingCurvesDisplay([{"train_loss": 1.0}, {"train_loss": 0.5}]).plot()
+    assert bare.estimator_name is None and bare.ax_.get_title() == "Learning curves"
+
+
+@pytest.fixture
+def freeze_depth_search(tiny_image_checkpoint, image_data):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = image_data
+    grid = {"freeze_depth": ["all", -1], "head_size": [(), (8,)]}
+    search = GridSearchCV(
+        _image_clf(tiny_image_checkpoint, max_epochs=2), grid, cv=2, return_train_score=True
+    )
+    return search.fit(X, y)
+
+
+def test_freeze_depth_display_from_a_search(freeze_depth_search):
+    results = freeze_depth_search.cv_results_
+    display = FreezeDepthDisplay.from_cv_results(freeze_depth_search)
+    assert isinstance(display, FreezeDepthDisplay)
+    assert display.freeze_depths == ["all", -1]
+    for depth, height, bar in zip(["all", -1], display.mean_test_score, display.bars_):
+        rows = [i for i, p in enumerate(results["params"]) if p["freeze_depth"] == depth]
+        best = max(rows, key=lambda i: results["mean_test_score"][i])
+        assert height == pytest.approx(results["mean_test_score"][best])
+        assert bar.get_height() == pytest.approx(height)
+        assert display.mean_train_score[["all", -1].index(depth)] == pytest.approx(
+            results["mean_train_score"][best]
+        )
+    assert [t.get_text() for t in display.ax_.get_xticklabels()] == ["all", "-1"]
+    assert display.ax_.get_xlabel() == "freeze_depth"
+    assert display.ax_.get_ylabel() == "cross-validated score"
+    assert display.figure_ is display.ax_.figure
+
+
+def test_freeze_depth_display_draws_on_the_given_ax(freeze_depth_search):
+    fig, (left, right) = plt.subplots(1, 2)
+    display = FreezeDepthDisplay.from_cv_results(
+        freeze_depth_search.cv_results_, score_name="accuracy", ax=right
+    )
+    assert display.ax_ is right and len(right.patches) == 2 and not left.patches
+    assert right.get_ylabel() == "cross-validated accuracy"
+    assert display.plot(ax=left) is display and len(left.patches) == 2
+
+
+def test_freeze_depth_display_errors():
+    with pytest.raises(ValueError, match="needs a fitted search over 'freeze_depth'"):
+        FreezeDepthDisplay.from_cv_results({"param_head_size": [()], "mean_test_score": [1.0]})
+    with pytest.raises(ValueError, match="Got list instead"):
+        FreezeDepthDisplay.from_cv_results([1, 2])

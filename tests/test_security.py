@@ -1,5 +1,6 @@
 """Loading never unpickles arbitrary objects: a booby-trapped checkpoint is refused and its payload
-never runs. (``trust_remote_code`` staying off is tested in tests/sources/test_offline.py.)"""
+never runs. (``trust_remote_code`` staying off is tested in tests/sources/test_offline.py, and
+attacks on saved folders and the feature cache in tests/redteam/.)"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Hugging Face text encoders (BERT, DistilBERT, RoBERTa, MiniLM, MPNet ...): embeddings as the stem,
-one block per layer, mean / CLS / pooler pooling."""
+one block per layer; mean, CLS, max, last-token (as sentence-transformers computes them) or pooler
+pooling."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from . import register_family
 from ._hf_common import layer_groups
 from .base import Backbone
 
-POOLINGS = ("mean", "cls", "pooler")
+POOLINGS = ("mean", "cls", "max", "last", "pooler")
 
 
 def _is_hf_text(model: nn.Module) -> bool:
@@ -58,11 +59,22 @@ class HFTextBackbone(Backbone):
         out = self.model(**x)
         if self.pooling == "pooler":
             return out.pooler_output
-        hidden = out.last_hidden_state
-        if self.pooling == "cls":
-            return hidden[:, 0]
-        mask = x["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return pool(out.last_hidden_state, x["attention_mask"], self.pooling)
+
+
+def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: str) -> torch.Tensor:
+    """Token states ``(n, length, d)`` to one vector per text, padding left out (on either side)."""
+    if pooling in ("cls", "last"):
+        mask = attention_mask.to(torch.int)
+        if pooling == "cls":  # the first token that is not padding
+            index = mask.argmax(dim=1)
+        else:  # the last one
+            index = mask.shape[1] - 1 - mask.flip(1).argmax(dim=1)
+        return hidden[torch.arange(len(hidden), device=hidden.device), index]
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    if pooling == "max":
+        return hidden.masked_fill(mask == 0, float("-inf")).max(dim=1).values
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
 
 
 @register_family("hf.text", _is_hf_text)

@@ -6,6 +6,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, TransformerMixin, is_classifier
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -14,10 +15,11 @@ from ..backbones import resolve_freeze_depth
 from ..features import FeatureIdentity, FrozenFeatures, in_inference_order
 from ..inference import run_batches
 from ..loading import load_backbone
-from ..module import make_head
+from ..module import ZooModule, make_head
 from ..runtime import Runtime, resolve_device
-from ..training import make_accelerator
+from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
+from ._docs import DOC_LINK_TEMPLATE
 from ._plan import (
     FitPlan,
     Rows,
@@ -28,8 +30,9 @@ from ._plan import (
     split_rows,
     target_rows,
 )
+from ._saving import SaveLoadMixin, cache_key, history, integer, one_of
 from ._stages import fitted_attributes, run_stages
-from ._strategy import STRATEGIES, resolve_strategy, stages
+from ._strategy import STRATEGIES, TEXT_CLASSIFIER_STRATEGIES, resolve_strategy, stages
 from ._tasks import Target
 
 COMMON_CONSTRAINTS: dict[str, list] = {
@@ -77,17 +80,20 @@ def check_head_size(head_size: Any, owner: str | None = None) -> tuple[int, ...]
     )
 
 
-class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
+class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
     """Fit recipe shared by the four fine-tuning estimators.
 
     Subclasses provide the modality (``_modality``, ``_check_inputs``, ``_prepare_inputs``,
-    ``_fitted_prep``, ``_pooling_kwargs``; see ``_modalities.py``) and the task
-    (``_encode_target``; see ``_tasks.py``). ``fit`` checks the data, builds a
+    ``_fitted_prep``, ``_pooling_kwargs``, and for loading ``_restore_inputs``; see
+    ``_modalities.py``) and the task (``_encode_target``; see ``_tasks.py``); both halves add the
+    ``_saved_fields`` a saved folder holds. ``fit`` checks the data, builds a
     :class:`~._plan.FitPlan` in small steps (the methods below it) and runs the plan's stages
     (``_stages.py``); the rules each step follows are module-level functions.
     """
 
     _parameter_constraints: dict = COMMON_CONSTRAINTS
+    _doc_link_module = "sklearn_zoo"
+    _doc_link_template = DOC_LINK_TEMPLATE
 
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ZooEstimatorMixin:
@@ -98,6 +104,8 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         X : images or texts
             See the class docstring for the accepted forms.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (or a 0/1 indicator matrix for multi-label) for a classifier, numbers
+            for a regressor.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights of the loss.
 
@@ -119,12 +127,13 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             plan = self._plan(spec, inputs, target, weights, head_size, device, seed)
             state = run_stages(plan)
         # everything is computed first: a failed fit leaves the estimator as it was
+        vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
         vars(self).update(fitted_attributes(plan, state))
         return self
 
     def _plan(self, spec, inputs, target, weights, head_size, device, seed) -> FitPlan:
         """The fit's decisions, one small step each (skorch's ``NeuralNet.initialize`` is the model)."""
-        backbone, head = self._network(spec, head_size, target)
+        backbone, head = self._fresh_network(spec, head_size, target)
         strategy = self._resolve_strategy(target)
         k = self._freeze_boundary(backbone, strategy, spec)
         if k == backbone.num_blocks:  # nothing of the backbone is left to train
@@ -156,7 +165,7 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
             features=self._feature_identity(spec, seed, prepared),
         )
 
-    def _network(self, spec: CheckpointSpec, head_size: tuple[int, ...], target: Target):
+    def _fresh_network(self, spec: CheckpointSpec, head_size: tuple[int, ...], target: Target):
         """The backbone with the checkpoint's weights (random with ``pretrained=False``) and a
         new head: the two draws of the seeded generator before training."""
         backbone = load_backbone(spec, pretrained=self.pretrained, **self._pooling_kwargs())
@@ -238,8 +247,25 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         return self._run(X, lambda module, batch: module(**batch))
 
     def transform(self, X: Any) -> np.ndarray:
-        """Backbone features of the fitted (fine-tuned) model, shape ``(n_samples, n_features)``."""
+        """Compute the backbone features of the fitted (fine-tuned) model.
+
+        Parameters
+        ----------
+        X : images or texts
+            See the class docstring for the accepted forms.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_features)
+            The pooled features the head sees, float32.
+        """
         return self._run(X, lambda module, batch: module.features(**batch))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        net = vars(self).get("net_")
+        if net is not None:  # skorch maps a net fitted on a missing GPU to a torch.device("cpu")
+            net.device = self.device_ = str(net.device)
 
     def _run(self, X: Any, fn) -> np.ndarray:
         check_is_fitted(self, "net_")
@@ -255,7 +281,7 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
                 module.split,
                 runtime,
                 batch_size=self.batch_size,
-                key=self.prefix_key_,
+                **self._cache_keys(),
             )
 
         def run(dataset: Any) -> np.ndarray:
@@ -271,7 +297,18 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         return in_inference_order(self._fitted_prep(), inputs, run)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of the :meth:`transform` columns: ``<classname>0``, ``<classname>1``, ..."""
+        """Get the names of the :meth:`transform` columns.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored: images and texts have no input feature names.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``<classname>0``, ``<classname>1``, ... in lower case.
+        """
         check_is_fitted(self, "net_")
         prefix = type(self).__name__.lower()
         return np.asarray(
@@ -288,33 +325,52 @@ class ZooEstimatorMixin(TransformerMixin, BaseEstimator):
         tags.target_tags.multi_output = True
         return tags
 
-    # -- persistence -----------------------------------------------------------------------
-    def save(self, path: Any) -> Any:
-        """Write the fitted estimator to the directory ``path`` as JSON, safetensors and tokenizer
-        files: a format whose loading runs no code (unlike pickle). See :mod:`sklearn_zoo.persistence`.
+    # -- persistence (SaveLoadMixin) ------------------------------------------------------
+    _saved_fields = {
+        "history_": history(),
+        "strategy_": one_of(set(TEXT_CLASSIFIER_STRATEGIES) - {"auto"}),
+        "prefix_key_": cache_key(),
+        "n_blocks_": integer(1),
+        "n_frozen_blocks_": integer(0),
+        "n_trainable_params_": integer(0),
+    }
 
-        Returns
-        -------
-        path : pathlib.Path
-        """
-        from ..persistence import save
+    def _network(self) -> ZooModule:
+        return self.net_.module_
 
-        return save(self, path)
+    def _network_from_state(self, backbone, state: dict[str, Any]) -> ZooModule:
+        """Backbone and head as ``fit`` left them, for the saved weights to fill."""
+        n, k = state["n_blocks_"], state["n_frozen_blocks_"]
+        if n != backbone.num_blocks or k > n:
+            raise ValueError(
+                f"fitted.json: 'n_blocks_' ({n}) and 'n_frozen_blocks_' ({k}) do not fit the "
+                f"rebuilt backbone, which has {backbone.num_blocks} blocks."
+            )
+        backbone.freeze(int(k))
+        classes = state.get("classes_")
+        head = make_head(
+            backbone.num_features,
+            check_head_size(self.head_size, type(self).__name__),
+            len(classes) if classes is not None else int(state["n_outputs_"]),
+            self.head_dropout,
+        )
+        return ZooModule(backbone, head, split=int(k))
 
-    @classmethod
-    def load(cls, path: Any, *, device: str | None = None) -> Any:
-        """Read an estimator written by :meth:`save`, without downloading anything.
-
-        Parameters
-        ----------
-        path : str or path-like
-        device : str, default=None
-            Where to put the network; ``None`` is the device it was fitted on, or the CPU when this
-            machine does not have it.
-        """
-        from ..persistence import load
-
-        return load(path, cls=cls, device=device)
+    def _restore(self, module: ZooModule, state: dict, prep: dict, device: str) -> dict[str, Any]:
+        runtime = Runtime.on(device, self.precision, self._modality)
+        module.channels_last = runtime.trains_channels_last  # as fit stores it
+        module = runtime.arrange(module, trainable=True)
+        net = ZooNet(
+            module=module,
+            criterion=torch.nn.MSELoss,
+            device=device,
+            batch_size=self.batch_size,
+            autocast_dtype=runtime.autocast_dtype,
+        )
+        net.initialize()
+        net.trim_for_prediction()
+        net.module = type(module)  # as after fit: the instance lives on as net.module_
+        return {**state, **prep, "net_": net, "device_": device}
 
 
 def _article(word: str) -> str:

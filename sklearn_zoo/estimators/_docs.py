@@ -1,4 +1,10 @@
-"""Numpydoc sections shared by the estimators' docstrings."""
+"""Numpydoc sections shared by the estimators' docstrings, and where their documentation lives."""
+
+# The documentation site (pyproject's Documentation URL, mkdocs.yml's site_url); the "?" of an
+# estimator's HTML repr links to its page of the API reference (a page each, so that scikit-learn's
+# per-parameter links, text fragments, land on the parameter).
+DOCS_URL = "https://sklearn-zoo.github.io/sklearn-zoo/"
+DOC_LINK_TEMPLATE = DOCS_URL + "reference/{estimator_name}/"
 
 PARAMS_DOC = """
     Parameters
@@ -21,6 +27,7 @@ PARAMS_DOC = """
     head_size : tuple of int, default=()
         Hidden widths of the MLP head; ``()`` is a linear head.
     head_dropout : float, default=0.0
+        Dropout rate before each layer of the head.
     lr : float, default=1e-3
         Learning rate of the head (AdamW), and of the probe stages.
     backbone_lr_scale : float, default={backbone_lr_scale}
@@ -30,7 +37,9 @@ PARAMS_DOC = """
         optimizer steps for a head on frozen features (10 to 500 epochs), about 300 for fine-tuning
         (3 to 30 epochs). An int gives every stage that many epochs.
     batch_size : int, default=32
+        Samples per optimizer step (and per inference batch).
     weight_decay : float, default=0.01
+        AdamW's decoupled weight decay, on the trainable weights.
     warmup_fraction : float, default=0.1
         Share of the training steps with a linear learning-rate warm-up.
     schedule : {"cosine", "constant"}, default="cosine"
@@ -39,8 +48,10 @@ PARAMS_DOC = """
         Hold out ``validation_fraction`` of the data (stratified for classifiers), stop after
         ``n_iter_no_change`` epochs without a better validation loss and restore the best weights.
     validation_fraction : float, default=0.1
+        Share of the data held out for early stopping.
     n_iter_no_change : int, default=5
-{inputs}    pretrained : bool, default=True
+        Epochs without a better validation loss before early stopping ends a stage.
+{task}{inputs}    pretrained : bool, default=True
         ``False`` trains the same architecture from random weights (a baseline).
     cache : bool, default=True
         Compute the frozen, deterministic first blocks once per fit instead of every epoch.
@@ -92,12 +103,18 @@ IMAGE_PARAMS_DOC = """    image_size : int, default=None
         Side of the square input; ``None`` uses the checkpoint's own (224 for most).
     augment : bool or callable, default=False
         ``True`` adds random resized crops; a torchvision v2 transform is applied as given.
+    max_image_pixels : int or None, default=40_000_000
+        Image files with more pixels than this (read from the header, before decoding) are a
+        ``ValueError``, except JPEGs that decode at 1/2, 1/4 or 1/8 scale under the limit without
+        going below the resize: memory per batch stays bounded by the batch. ``None``: no limit.
 """
 
 TEXT_PARAMS_DOC = """    max_length : int, default=None
         Longer texts are truncated to this many tokens; ``None`` uses the checkpoint's own.
-    pooling : {"mean", "cls", "pooler"}, default=None
-        How token states become one vector; ``None`` uses the checkpoint's recommended pooling.
+    pooling : {"mean", "cls", "max", "last", "pooler"}, default=None
+        How token states become one vector: their mean, the first ([CLS]) token, their
+        element-wise maximum, the last token, or the model's pooler layer. ``None`` uses the
+        checkpoint's own: its card's, or the one its sentence-transformers configuration names.
 """
 
 
@@ -116,7 +133,25 @@ SCALE_WHY = {
 }
 
 
-def params_doc(default: str, modality: str, contrastive: bool = False) -> str:
+CLASS_WEIGHT_DOC = """    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in scikit-learn.
+"""
+
+CONTRASTIVE_PAIRS_DOC = """    contrastive_pairs : int or None, default=None
+        Sentence pairs of the contrastive stage; ``None`` is 40 per training sample (SetFit's 20
+        iterations), at most 2,000.
+"""
+
+
+def see_also(*entries: tuple[str, str]) -> str:
+    """A numpydoc See Also section."""
+    lines = "".join(f"    {name} : {what}\n" for name, what in entries)
+    return f"\n    See Also\n    --------\n{lines}"
+
+
+def params_doc(
+    default: str, modality: str, contrastive: bool = False, classifier: bool = False
+) -> str:
     inputs = IMAGE_PARAMS_DOC if modality == "image" else TEXT_PARAMS_DOC
     auto = (
         '``"contrastive"`` when a class has at most 32 labelled\n        samples, ``"finetune"`` when every class has at least 400, ``"lp-ft"`` between'
@@ -130,6 +165,11 @@ def params_doc(default: str, modality: str, contrastive: bool = False) -> str:
         .replace("{default!r}", repr(default))
         .replace("{modality}", modality)
         .replace("{inputs}", inputs)
+        .replace(
+            "{task}",
+            (CLASS_WEIGHT_DOC if classifier else "")
+            + (CONTRASTIVE_PAIRS_DOC if contrastive else ""),
+        )
         .replace("{backbone_lr_scale}", repr(BACKBONE_LR_SCALE[modality]))
         .replace("{scale_why}", SCALE_WHY[modality])
     )

@@ -1,4 +1,5 @@
-"""The modality half of an estimator: how images or texts become datasets for the network."""
+"""The modality half of an estimator: how images or texts become datasets for the network.
+The image half imports torchvision on first use, so text estimators never load it."""
 
 from __future__ import annotations
 
@@ -10,38 +11,46 @@ from typing import Any
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..inputs import ImageDataset, TextDataset, as_image_source, as_texts, make_transform
+from ..inputs import DEFAULT_MAX_PIXELS, TextDataset, as_texts
 from ..loading import load_tokenizer
 from ..zoo import CheckpointSpec
+from ._saving import integer
+
+# the largest image side a saved estimator may ask its inputs to be resized to
+MAX_IMAGE_SIDE = 8192
 
 IMAGE_CONSTRAINTS = {
     "image_size": [Interval(Integral, 8, None, closed="left"), None],
     "augment": ["boolean", callable],
+    "max_image_pixels": [Interval(Integral, 1, None, closed="left"), None],
 }
 TEXT_CONSTRAINTS = {
     "max_length": [Interval(Integral, 1, None, closed="left"), None],
-    "pooling": [StrOptions({"mean", "cls", "pooler"}), None],
+    "pooling": [StrOptions({"mean", "cls", "max", "last", "pooler"}), None],
 }
 
 
 @dataclass(frozen=True)
 class ImagePrepared:
-    """An image checkpoint's preprocessing at the fitted size: evaluation and training transforms."""
+    """An image checkpoint's preprocessing at the fitted size: evaluation and training transforms,
+    and the limits image files are decoded within."""
 
     transform: Callable
     train_transform: Callable
     size: int
+    min_side: int  # the smallest side a JPEG may be decoded at (``Image.draft``)
+    max_pixels: int | None  # the estimator's ``max_image_pixels``
 
     @property
     def augments(self) -> bool:
         """Whether training images are random (then frozen features cannot be computed once)."""
         return self.train_transform is not self.transform
 
-    def dataset(
-        self, inputs: Any, idx: np.ndarray, y: Any = None, training: bool = False
-    ) -> ImageDataset:
+    def dataset(self, inputs: Any, idx: np.ndarray, y: Any = None, training: bool = False) -> Any:
+        from ..inputs.images import ImageDataset
+
         transform = self.train_transform if training else self.transform
-        return ImageDataset(inputs.subset(idx), transform, y)
+        return ImageDataset(inputs.subset(idx), transform, y, self.max_pixels, self.min_side)
 
     def inference_order(self, inputs: Any) -> np.ndarray | None:
         return None
@@ -86,21 +95,40 @@ Prepared = ImagePrepared | TextPrepared
 
 
 class ImageInputMixin:
-    """Images: arrays (NHWC/NCHW, uint8/float), file paths, PIL images."""
+    """Images: arrays (NHWC/NCHW, uint8/uint16/float), file paths, PIL images; files are decoded
+    with the estimator's ``max_image_pixels`` and never below the resize its checkpoint needs."""
 
     _modality = "image"
+    _saved_fields = {"image_size_": integer(8, MAX_IMAGE_SIDE)}
 
     def _check_inputs(self, X: Any):
+        from ..inputs.images import as_image_source
+
         return as_image_source(X)
 
     def _prepare_inputs(self, spec: CheckpointSpec) -> ImagePrepared:
+        from ..inputs.transforms import make_transform
+
         size = self.image_size or spec.image.size
         evaluate = make_transform(spec.image, size)
         train = make_transform(spec.image, size, self.augment) if self.augment else evaluate
-        return ImagePrepared(evaluate, train, size)
+        return ImagePrepared(evaluate, train, size, _min_side(spec, size), _max_pixels(self))
 
     def _fitted_prep(self) -> ImagePrepared:
-        return ImagePrepared(self.preprocess_, self.preprocess_, self.image_size_)
+        size = self.image_size_
+        min_side = _min_side(self.spec_, size)
+        return ImagePrepared(self.preprocess_, self.preprocess_, size, min_side, _max_pixels(self))
+
+    def _restore_inputs(self, spec: CheckpointSpec, state: dict, saved: Any, trust: bool) -> dict:
+        from ..inputs.transforms import make_transform
+
+        size = state["image_size_"]
+        if size / spec.image.crop_pct > MAX_IMAGE_SIDE:
+            raise ValueError(
+                f"fitted.json: 'spec_'.image.crop_pct ({spec.image.crop_pct}) resizes images to "
+                f"{size / spec.image.crop_pct:.0f} pixels a side, more than {MAX_IMAGE_SIDE}."
+            )
+        return {"preprocess_": make_transform(spec.image, size)}
 
     def _pooling_kwargs(self) -> dict[str, Any]:
         return {}
@@ -111,10 +139,21 @@ class ImageInputMixin:
         return tags
 
 
+def _max_pixels(estimator: Any) -> int | None:
+    # an estimator pickled before max_image_pixels existed gets the default
+    return getattr(estimator, "max_image_pixels", DEFAULT_MAX_PIXELS)
+
+
+def _min_side(spec: CheckpointSpec, size: int) -> int:
+    """The smallest side a JPEG may be decoded at (``Image.draft``): what the resize needs."""
+    return max(spec.image.resize_for(size), size)
+
+
 class TextInputMixin:
     """Texts: lists, arrays or Series of str, tokenized by the checkpoint's tokenizer per batch."""
 
     _modality = "text"
+    _saved_fields = {"max_length_": integer(1)}
 
     def _check_inputs(self, X: Any) -> list[str]:
         return as_texts(X)
@@ -129,6 +168,9 @@ class TextInputMixin:
 
     def _fitted_prep(self) -> TextPrepared:
         return TextPrepared(self.tokenizer_, self.max_length_)
+
+    def _restore_inputs(self, spec: CheckpointSpec, state: dict, saved: Any, trust: bool) -> dict:
+        return {"tokenizer_": saved.tokenizer(trust)}
 
     def _pooling_kwargs(self) -> dict[str, Any]:
         return {"pooling": self.pooling} if self.pooling else {}

@@ -14,6 +14,8 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
 from torch import nn
 
+from ._saving import flag, integer, labels, per_output
+
 _LOSSES = {
     "multiclass": nn.CrossEntropyLoss,
     "multilabel": nn.BCEWithLogitsLoss,
@@ -68,6 +70,8 @@ def _plain(value: Any) -> Any:
 class ZooClassifierMixin(ClassifierMixin):
     """Labels of any type (strings too); a 2-D 0/1 indicator ``y`` trains a multi-label sigmoid head."""
 
+    _saved_fields = {"classes_": labels(), "multilabel_": flag()}
+
     def _encode_target(self, y: Any, n_samples: int) -> Target:
         y = _as_target(y, n_samples)
         if y.dtype.kind == "f" and not np.isfinite(y).all():
@@ -116,18 +120,85 @@ class ZooClassifierMixin(ClassifierMixin):
             else None,
         )
 
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Confidence scores of the samples: the network's logits.
+
+        Parameters
+        ----------
+        X : images or texts
+            See the class docstring for the accepted forms.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Binary classification: the log-odds of ``classes_[1]`` (positive means it is
+            predicted). Multi-class: one logit per class, the largest predicted. Multi-label:
+            one logit per label, positive where the label is predicted.
+        """
+        logits = self._outputs(X)
+        if not self.multilabel_ and logits.shape[1] == 2:
+            return logits[:, 1] - logits[:, 0]
+        return logits
+
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, shape ``(n_samples, n_classes)`` (per-label for multi-label)."""
-        logits = torch.from_numpy(self._outputs(X))
+        """Class probabilities (per label for multi-label).
+
+        Parameters
+        ----------
+        X : images or texts
+            See the class docstring for the accepted forms.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            The softmax of the logits, columns in the order of ``classes_``; for multi-label,
+            the sigmoid of each label's logit.
+        """
+        logits = self._logits64(X)
         probs = torch.sigmoid(logits) if self.multilabel_ else torch.softmax(logits, dim=1)
         return probs.numpy()
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Predicted labels (a 0/1 indicator matrix for multi-label)."""
-        proba = self.predict_proba(X)
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """Logarithm of the class probabilities, computed stably from the logits.
+
+        Parameters
+        ----------
+        X : images or texts
+            See the class docstring for the accepted forms.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``, without its underflow for very confident predictions.
+        """
+        logits = self._logits64(X)
         if self.multilabel_:
-            return (proba > 0.5).astype(int)
-        return self.classes_[proba.argmax(axis=1)]
+            return nn.functional.logsigmoid(logits).numpy()
+        return torch.log_softmax(logits, dim=1).numpy()
+
+    def _logits64(self, X: Any) -> torch.Tensor:
+        """The logits in float64, so that probabilities order the samples as the logits do
+        (float32 rounds close probabilities to one value) and come out as scikit-learn's do."""
+        return torch.from_numpy(self._outputs(X)).double()
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict the class labels of ``X``.
+
+        Parameters
+        ----------
+        X : images or texts
+            See the class docstring for the accepted forms.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            The most probable class of each sample; for multi-label, a 0/1 indicator matrix
+            with 1 where a label's probability is above 0.5.
+        """
+        logits = self._outputs(X)
+        if self.multilabel_:
+            return (logits > 0).astype(int)
+        return self.classes_[logits.argmax(axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -137,6 +208,13 @@ class ZooClassifierMixin(ClassifierMixin):
 
 class ZooRegressorMixin(RegressorMixin):
     """Single or multi-output regression; the target is standardized for training and restored after."""
+
+    _saved_fields = {
+        "y_mean_": per_output(),
+        "y_scale_": per_output(positive=True),
+        "n_outputs_": integer(1),
+        "y_is_1d_": flag(),
+    }
 
     def _encode_target(self, y: Any, n_samples: int) -> Target:
         y = _as_target(y, n_samples)
@@ -173,7 +251,18 @@ class ZooRegressorMixin(RegressorMixin):
         )
 
     def predict(self, X: Any) -> np.ndarray:
-        """Predicted values, shape ``(n_samples,)`` or ``(n_samples, n_outputs)`` like the fitted y."""
+        """Predict the target values of ``X``, in the units of the fitted ``y``.
+
+        Parameters
+        ----------
+        X : images or texts
+            See the class docstring for the accepted forms.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The shape of the fitted ``y``.
+        """
         out = self._outputs(X) * self.y_scale_ + self.y_mean_
         return out.ravel() if self.y_is_1d_ else out
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import io
 from numbers import Integral
 from typing import Any
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..features import FeatureIdentity, FrozenFeatures, in_inference_order
 from ..loading import load_backbone
-from ..runtime import Runtime, resolve_device
+from ..runtime import Runtime, autocast_dtype, resolve_device
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._base import _article
+from ._docs import DOC_LINK_TEMPLATE
 from ._modalities import IMAGE_CONSTRAINTS, TEXT_CONSTRAINTS, ImageInputMixin, TextInputMixin
+from ._saving import SaveLoadMixin, cache_key
 
 _CONSTRAINTS = {
     "checkpoint": [str, CheckpointSpec],
@@ -28,13 +32,26 @@ _CONSTRAINTS = {
 }
 
 
-class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _EmbedderMixin(
+    SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    _doc_link_module = "sklearn_zoo"
+    _doc_link_template = DOC_LINK_TEMPLATE
+
     def fit(self, X: Any = None, y: Any = None) -> _EmbedderMixin:
-        """Load the checkpoint (frozen, eval mode). ``X`` is checked when given; ``y`` is ignored.
+        """Load the checkpoint, frozen and in eval mode.
+
+        Parameters
+        ----------
+        X : images or texts, default=None
+            Checked when given (see the class docstring for the accepted forms), not learned from.
+        y : None
+            Ignored.
 
         Returns
         -------
         self : object
+            The fitted embedder.
         """
         self._validate_params()
         if X is not None:
@@ -43,15 +60,21 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self._check_modality(spec)
         device = resolve_device(self.device, type(self).__name__)
         backbone = load_backbone(spec, **self._pooling_kwargs())
+        prepared = self._prepare_inputs(spec)
+        identity = FeatureIdentity(spec, True, None, self._pooling_kwargs(), prepared.signature())
+        runtime = Runtime.on(device, self.precision, self._modality)
+        # the rows these weights give: shared with every fit that has them
+        key = FrozenFeatures.key_of(identity, backbone.num_blocks, runtime, autocast=True)
         # everything is computed first: a failed fit leaves the estimator as it was
-        vars(self).update(self._fitted_state(backbone, spec, device))
+        vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
+        state = self._fitted_state(backbone, spec, device, prepared.attributes())
+        vars(self).update({**state, "prefix_key_": key})
         return self
 
     def _fitted_state(
-        self, backbone: Any, spec: CheckpointSpec, device: str, prep: dict | None = None
+        self, backbone: Any, spec: CheckpointSpec, device: str, prep: dict
     ) -> dict[str, Any]:
-        """The fitted attributes around a loaded ``backbone`` (``fit``, and ``load`` with ``prep``,
-        the fitted attributes of the preprocessing)."""
+        """The fitted attributes around a loaded ``backbone`` (``fit`` and ``load``)."""
         backbone.freeze("all")
         runtime = Runtime.on(device, self.precision, self._modality)
         return {
@@ -60,26 +83,34 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             "device_": device,
             "autocast_dtype_": runtime.autocast_dtype,
             "_n_features_out": backbone.num_features,
-            **(self._prepare_inputs(spec).attributes() if prep is None else prep),
+            **prep,
         }
 
     def transform(self, X: Any) -> np.ndarray:
-        """Embeddings of ``X``, shape ``(n_samples, n_features)`` (L2-normalized if ``normalize``)."""
+        """Embed ``X`` with the checkpoint's pooled features.
+
+        Parameters
+        ----------
+        X : images or texts
+            See the class docstring for the accepted forms.
+
+        Returns
+        -------
+        embeddings : ndarray of shape (n_samples, n_features)
+            The embeddings in float32, each row L2-normalized if ``normalize``.
+        """
         check_is_fitted(self, "backbone_")
         inputs = self._check_inputs(X)
-        prepared = self._fitted_prep()
-        identity = FeatureIdentity(
-            self.spec_, True, None, self._pooling_kwargs(), prepared.signature()
-        )
         frozen = FrozenFeatures(
             self.backbone_,
             self.backbone_.num_blocks,
             Runtime(self.device_, self.autocast_dtype_, self._modality),
             batch_size=self.batch_size,
-            identity=identity if self.cache else None,
+            **(self._cache_keys() if self.cache else {}),
             autocast=True,
             max_bytes=None,
         )
+        prepared = self._fitted_prep()
         out = in_inference_order(prepared, inputs, lambda dataset: frozen.rows(dataset).numpy())
         if self.normalize:
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
@@ -101,49 +132,70 @@ class _EmbedderMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         tags.requires_fit = True
         return tags
 
-    # -- persistence -----------------------------------------------------------------------
-    def save(self, path: Any) -> Any:
-        """Write the fitted estimator to the directory ``path`` as JSON, safetensors and tokenizer
-        files: a format whose loading runs no code (unlike pickle). See :mod:`sklearn_zoo.persistence`.
+    # -- pickling ---------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())  # object.__getstate__ is vars(self) itself
+        if "backbone_" in state:  # saved apart, as skorch saves a net's modules
+            buffer = io.BytesIO()
+            torch.save(state["backbone_"], buffer)
+            state["backbone_"] = buffer.getvalue()
+        return state
 
-        Returns
-        -------
-        path : pathlib.Path
-        """
-        from ..persistence import save
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state.get("backbone_"), bytes):
+            from skorch.utils import get_map_location
 
-        return save(self, path)
+            # a device this machine has: the CPU (with a DeviceWarning) when the fit's GPU is missing
+            device = get_map_location(state["device_"])
+            # a whole module, as unpickling this estimator is anyway: pickle is the trusted path
+            state["backbone_"] = torch.load(
+                io.BytesIO(state["backbone_"]), map_location=device, weights_only=False
+            )
+            state["device_"] = str(device)
+            state["autocast_dtype_"] = autocast_dtype(state["precision"], state["device_"])
+        super().__setstate__(state)
 
-    @classmethod
-    def load(cls, path: Any, *, device: str | None = None) -> Any:
-        """Read an estimator written by :meth:`save`, without downloading anything.
+    # -- persistence (SaveLoadMixin) ------------------------------------------------------
+    _saved_fields = {"prefix_key_": cache_key(required=False)}  # older saves have none
 
-        Parameters
-        ----------
-        path : str or path-like
-        device : str, default=None
-            Where to put the network; ``None`` is the device it was fitted on, or the CPU when this
-            machine does not have it.
-        """
-        from ..persistence import load
+    def _network(self) -> Any:
+        return self.backbone_
 
-        return load(path, cls=cls, device=device)
+    def _network_from_state(self, backbone: Any, state: dict[str, Any]) -> Any:
+        return backbone
+
+    def _restore(self, backbone: Any, state: dict, prep: dict, device: str) -> dict[str, Any]:
+        fitted = self._fitted_state(backbone, state["spec_"], device, prep)
+        return {**state, "prefix_key_": state.get("prefix_key_"), **fitted}
 
 
 class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
     """Embed images with a pretrained checkpoint's pooled features (a scikit-learn transformer).
 
+    Its ``fit`` only loads the checkpoint; ``transform`` returns the pooled features of the
+    frozen backbone, which any scikit-learn model can then use.
+
     Parameters
     ----------
     checkpoint : str or CheckpointSpec, default="efficientnet_lite0"
+        An image checkpoint: a catalogue name (``sklearn-zoo list --modality image``), a
+        ``"source:NAME"`` name, or ``"timm:NAME@weights.safetensors"``.
     image_size : int, default=None
         Side of the square input; ``None`` uses the checkpoint's own.
+    max_image_pixels : int or None, default=40_000_000
+        Image files with more pixels than this (read from the header, before decoding) are a
+        ``ValueError``, except JPEGs that decode at 1/2, 1/4 or 1/8 scale under the limit without
+        going below the resize. ``None``: no limit.
     normalize : bool, default=False
         L2-normalize each embedding.
     batch_size : int, default=64
+        Images per forward pass.
     device : str, default="auto"
+        ``"auto"`` picks cuda, then mps, then cpu.
     precision : {"auto", "fp32", "bf16"}, default="auto"
+        ``"auto"`` is bf16 on a GPU that supports it, fp32 elsewhere.
     num_workers : int, default=0
+        DataLoader worker processes decoding images in parallel.
     cache : bool, default=True
         Keep embeddings in the feature cache (memory + disk), so embedding the same samples again
         (other folds, other pipelines, ``rank_checkpoints``) is free.
@@ -153,6 +205,12 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
     backbone_ : Backbone
         The frozen backbone.
     spec_ : CheckpointSpec
+        The checkpoint card that was loaded.
+
+    See Also
+    --------
+    TextEmbedder : The same for texts.
+    PretrainedImageClassifier : Fine-tunes the checkpoint instead of freezing it.
 
     Examples
     --------
@@ -163,7 +221,11 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
     (4, 1280)
     """
 
-    _parameter_constraints = {**_CONSTRAINTS, "image_size": IMAGE_CONSTRAINTS["image_size"]}
+    _parameter_constraints = {
+        **_CONSTRAINTS,
+        "image_size": IMAGE_CONSTRAINTS["image_size"],
+        "max_image_pixels": IMAGE_CONSTRAINTS["max_image_pixels"],
+    }
     augment = False
 
     def __init__(
@@ -171,6 +233,7 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
         checkpoint: Any = "efficientnet_lite0",
         *,
         image_size: int | None = None,
+        max_image_pixels: int | None = 40_000_000,
         normalize: bool = False,
         batch_size: int = 64,
         device: str = "auto",
@@ -189,16 +252,24 @@ class TextEmbedder(TextInputMixin, _EmbedderMixin):
     Parameters
     ----------
     checkpoint : str or CheckpointSpec, default="all-MiniLM-L6-v2"
-    pooling : {"mean", "cls", "pooler"}, default=None
-        ``None`` uses the checkpoint's recommended pooling.
+        A text checkpoint: a catalogue name (``sklearn-zoo list --modality text``), ``"hf:ORG/NAME"``
+        or a local transformers directory.
+    pooling : {"mean", "cls", "max", "last", "pooler"}, default=None
+        How token states become one vector (see :class:`PretrainedTextClassifier`); ``None``
+        uses the checkpoint's own: its card's, or the one its sentence-transformers
+        configuration names.
     max_length : int, default=None
         Longer texts are truncated to this many tokens.
     normalize : bool, default=False
         L2-normalize each embedding (cosine similarity becomes a dot product).
     batch_size : int, default=64
+        Texts per forward pass.
     device : str, default="auto"
+        ``"auto"`` picks cuda, then mps, then cpu.
     precision : {"auto", "fp32", "bf16"}, default="auto"
+        ``"auto"`` is bf16 on a GPU that supports it, fp32 elsewhere.
     num_workers : int, default=0
+        DataLoader worker processes tokenizing in parallel.
     cache : bool, default=True
         Keep embeddings in the feature cache (memory + disk), so embedding the same samples again
         (other folds, other pipelines, ``rank_checkpoints``) is free.
@@ -206,8 +277,16 @@ class TextEmbedder(TextInputMixin, _EmbedderMixin):
     Attributes
     ----------
     backbone_ : Backbone
+        The frozen encoder.
     tokenizer_ : transformers tokenizer
+        The checkpoint's tokenizer.
     spec_ : CheckpointSpec
+        The checkpoint card that was loaded.
+
+    See Also
+    --------
+    ImageEmbedder : The same for images.
+    PretrainedTextClassifier : Fine-tunes the encoder instead of freezing it.
 
     Examples
     --------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
-from ._docs import ATTRS_DOC, params_doc
+from ._docs import ATTRS_DOC, params_doc, see_also
 from ._modalities import IMAGE_CONSTRAINTS, ImageInputMixin
 from ._tasks import CLASS_WEIGHT_CONSTRAINT, ZooClassifierMixin, ZooRegressorMixin
 
@@ -14,20 +14,24 @@ class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimato
     __doc__ = (
         """Fine-tune a pretrained image checkpoint as a classifier.
 
-    Accepts images as a uint8 or float array (N, H, W, C), (N, C, H, W) or (N, H, W), a list of file
-    paths (decoded lazily, batch by batch), or PIL images. ``y`` may be labels of any type, or a
+    Accepts images as a uint8, uint16 or float array (N, H, W, C), (N, C, H, W) or (N, H, W) (one
+    (H, W, 3) image is refused: pass ``X[None]``), a list of file paths (decoded lazily, batch by
+    batch, turned as their EXIF orientation says), or PIL images. ``y`` may be labels of any type, or a
     2-D 0/1 indicator matrix for multi-label classification.
     """
-        + params_doc("efficientnet_lite0", "image")
-        + """    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, as in scikit-learn.
-"""
+        + params_doc("efficientnet_lite0", "image", classifier=True)
         + ATTRS_DOC
         + """    preprocess_ : torchvision transform
         The preprocessing applied to every image at prediction time.
     classes_ : ndarray
         The class labels.
-
+"""
+        + see_also(
+            ("PretrainedImageRegressor", "The same for a continuous target."),
+            ("ImageEmbedder", "The frozen checkpoint's features, for any scikit-learn model."),
+            ("PretrainedTextClassifier", "The same on texts."),
+        )
+        + """
     Examples
     --------
     >>> import numpy as np
@@ -64,6 +68,7 @@ class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimato
         class_weight: Any = None,
         image_size: int | None = None,
         augment: Any = False,
+        max_image_pixels: int | None = 40_000_000,
         pretrained: bool = True,
         cache: bool = True,
         device: str = "auto",
@@ -88,6 +93,10 @@ class PretrainedImageRegressor(ImageInputMixin, ZooRegressorMixin, ZooEstimatorM
     """
         + params_doc("efficientnet_lite0", "image")
         + ATTRS_DOC
+        + see_also(
+            ("PretrainedImageClassifier", "The same for class labels."),
+            ("ImageEmbedder", "The frozen checkpoint's features, for any scikit-learn model."),
+        )
         + """
     Examples
     --------
@@ -124,6 +133,7 @@ class PretrainedImageRegressor(ImageInputMixin, ZooRegressorMixin, ZooEstimatorM
         n_iter_no_change: int = 5,
         image_size: int | None = None,
         augment: Any = False,
+        max_image_pixels: int | None = 40_000_000,
         pretrained: bool = True,
         cache: bool = True,
         device: str = "auto",

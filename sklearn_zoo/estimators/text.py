@@ -8,7 +8,7 @@ from typing import Any
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
-from ._docs import ATTRS_DOC, params_doc
+from ._docs import ATTRS_DOC, params_doc, see_also
 from ._modalities import TEXT_CONSTRAINTS, TextInputMixin
 from ._strategy import TEXT_CLASSIFIER_STRATEGIES
 from ._tasks import CLASS_WEIGHT_CONSTRAINT, ZooClassifierMixin, ZooRegressorMixin
@@ -27,18 +27,21 @@ class PretrainedTextClassifier(TextInputMixin, ZooClassifierMixin, ZooEstimatorM
     Accepts texts as a list, array or pandas Series of str. ``y`` may be labels of any type, or a
     2-D 0/1 indicator matrix for multi-label classification.
     """
-        + params_doc("all-MiniLM-L6-v2", "text", contrastive=True)
-        + """    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, as in scikit-learn.
-    contrastive_pairs : int or None, default=None
-        Sentence pairs of the contrastive stage; ``None`` is 40 per training sample (SetFit's 20
-        iterations), at most 2,000.
-"""
+        + params_doc("all-MiniLM-L6-v2", "text", contrastive=True, classifier=True)
         + ATTRS_DOC
         + _TEXT_ATTRS
         + """    classes_ : ndarray
         The class labels.
-
+"""
+        + see_also(
+            ("PretrainedTextRegressor", "The same for a continuous target."),
+            (
+                "TextEmbedder",
+                "The frozen encoder's sentence embeddings, for any scikit-learn model.",
+            ),
+            ("PretrainedImageClassifier", "The same on images."),
+        )
+        + """
     Examples
     --------
     >>> from sklearn_zoo import PretrainedTextClassifier
@@ -107,6 +110,13 @@ class PretrainedTextRegressor(TextInputMixin, ZooRegressorMixin, ZooEstimatorMix
         + params_doc("all-MiniLM-L6-v2", "text")
         + ATTRS_DOC
         + _TEXT_ATTRS
+        + see_also(
+            ("PretrainedTextClassifier", "The same for class labels."),
+            (
+                "TextEmbedder",
+                "The frozen encoder's sentence embeddings, for any scikit-learn model.",
+            ),
+        )
         + """
     Examples
     --------

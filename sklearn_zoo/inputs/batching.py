@@ -8,6 +8,14 @@ from typing import Any
 import torch
 
 
+def refuse_sparse(X: Any, what: str) -> None:
+    """A scipy sparse matrix is neither images nor texts: say so before anything else looks at it."""
+    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            f"Sparse input is not supported: pass the {what} as a dense array or a list."
+        )
+
+
 def select(y: Any, indices: Sequence[int]) -> Any:
     """Rows ``indices`` of a target (tensor, or dict of tensors); a zero placeholder when there is none."""
     if y is None:

@@ -14,47 +14,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from torchvision.transforms import v2
 
-from ..zoo.spec import ImagePreprocessing
-from .batching import select
+from .batching import refuse_sparse, select
+from .pixels import DEFAULT_MAX_PIXELS, check_image_files, pil_pixels, read_image, to_rgb, to_uint8
+from .transforms import is_random
 
-_INTERPOLATION = {
-    "nearest": v2.InterpolationMode.NEAREST,
-    "bilinear": v2.InterpolationMode.BILINEAR,
-    "bicubic": v2.InterpolationMode.BICUBIC,
-    "lanczos": v2.InterpolationMode.LANCZOS,
-}
-
-
-def make_transform(
-    pre: ImagePreprocessing, size: int | None = None, augment: Any = False
-) -> v2.Compose:
-    """The checkpoint's eval transform (resize, center crop, normalize) on uint8/float CHW tensors.
-
-    ``augment=True`` swaps the resize + crop for a light RandomResizedCrop; a callable is applied
-    before normalization.
-    """
-    size = int(size or pre.size)
-    interp = _INTERPOLATION.get(pre.interpolation, v2.InterpolationMode.BILINEAR)
-    if augment is True:
-        geometry: list = [
-            v2.RandomResizedCrop(size, scale=(0.7, 1.0), interpolation=interp, antialias=True)
-        ]
-    else:
-        geometry = [
-            v2.Resize(int(round(size / pre.crop_pct)), interpolation=interp, antialias=True),
-            v2.CenterCrop(size),
-        ]
-        if callable(augment):
-            geometry.append(augment)
-    return v2.Compose(
-        [
-            *geometry,
-            v2.ToDtype(torch.float32, scale=True),
-            v2.Normalize(list(pre.mean), list(pre.std)),
-        ]
-    )
+CHANNELS = (1, 3, 4)
 
 
 @dataclass
@@ -90,11 +55,21 @@ class ImageSource:
             return [_digest(img.numpy().tobytes()) for img in self.tensor]
         return [_digest(_item_bytes(x)) for x in self.items]
 
-    def load(self, indices: Sequence[int]) -> list[torch.Tensor] | torch.Tensor:
-        """Images ``indices`` as a uint8 NCHW tensor (arrays) or a list of uint8 CHW tensors."""
+    def load(
+        self,
+        indices: Sequence[int],
+        max_pixels: int | None = DEFAULT_MAX_PIXELS,
+        min_side: int = 1,
+    ) -> list[torch.Tensor] | torch.Tensor:
+        """Images ``indices`` as a uint8 NCHW tensor (arrays) or a list of uint8 CHW tensors.
+
+        Files over ``max_pixels`` are refused, or decoded at a JPEG's reduced scale with no side
+        below ``min_side`` (see :func:`~sklearn_zoo.inputs.pixels.read_image`).
+        """
         if self.tensor is not None:
             return self.tensor[torch.as_tensor(indices, dtype=torch.long)]
-        return [_decode(self.items[i], self._position(i)) for i in indices]
+        position = self._position
+        return [_decode(self.items[i], position(i), max_pixels, min_side) for i in indices]
 
 
 def _digest(data: bytes) -> str:
@@ -113,80 +88,53 @@ def _item_bytes(item: Any) -> bytes:
     return str(a.shape).encode() + str(a.dtype).encode() + a.tobytes()
 
 
-def _to_uint8(a: np.ndarray, what: str) -> np.ndarray:
-    if a.dtype == np.uint8:
-        return a
-    if a.dtype == bool:
-        return a.astype(np.uint8) * 255
-    if not np.issubdtype(a.dtype, np.number):
-        raise TypeError(f"{what} must be numeric. Got an array of dtype {a.dtype} instead.")
-    a = a.astype(np.float32, copy=False)
-    if not np.isfinite(a).all():
-        raise ValueError(
-            f"{what} contain NaN or infinity. Replace or drop those images before fitting."
-        )
-    lo, hi = float(a.min()), float(a.max())
-    if lo < 0:
-        raise ValueError(
-            f"{what} have negative values (min {lo:.3g}): pass raw pixels, as uint8 or as floats in "
-            "[0, 1] or [0, 255]; the checkpoint's own normalization is applied for you."
-        )
-    if hi <= 1.0:
-        a = a * 255.0
-    elif hi > 255.0:
-        raise ValueError(
-            f"{what} have values up to {hi:.3g}: floats must be in [0, 1] or [0, 255]. "
-            "Rescale them (e.g. X / X.max()) before fitting."
-        )
-    return np.clip(np.rint(a), 0, 255).astype(np.uint8)
-
-
-def _to_rgb_chw(a: np.ndarray, what: str) -> np.ndarray:
-    """One image (HW, HWC or CHW) to 3 x H x W: grayscale repeated, alpha dropped."""
+def _to_chw(a: np.ndarray, what: str) -> np.ndarray:
+    """One image, H x W, H x W x C or C x H x W (C in 1, 3, 4), to 1 x C x H x W."""
     if a.ndim == 2:
-        a = a[None]
-    elif a.ndim == 3:
-        if a.shape[-1] in (1, 3, 4) and a.shape[0] not in (1, 3, 4):
-            a = np.moveaxis(a, -1, 0)
-        elif a.shape[0] not in (1, 3, 4):
-            raise ValueError(
-                f"{what} has shape {a.shape}: expected H x W, H x W x C or C x H x W with C in 1, 3, 4."
-            )
-    else:
+        return a[None, None]
+    if a.ndim != 3:
         raise ValueError(
             f"{what} has {a.ndim} dimensions: expected 2 (grayscale) or 3 (with channels)."
         )
-    if a.shape[0] == 1:
-        a = np.repeat(a, 3, axis=0)
-    return a[:3]
+    if a.shape[-1] in CHANNELS and a.shape[0] not in CHANNELS:
+        return np.moveaxis(a, -1, 0)[None]
+    if a.shape[0] not in CHANNELS:
+        raise ValueError(
+            f"{what} has shape {a.shape}: expected H x W, H x W x C or C x H x W with C in 1, 3, 4."
+        )
+    return a[None]
 
 
-def _decode(item: Any, index: int) -> torch.Tensor:
-    from PIL import Image, UnidentifiedImageError
+def _decode(item: Any, index: int, max_pixels: int | None, min_side: int) -> torch.Tensor:
+    from PIL import Image
 
     if isinstance(item, str | os.PathLike):
-        path = os.fspath(item)
-        try:
-            with Image.open(path) as img:
-                img.load()
-                item = img.convert("RGB")
-        except FileNotFoundError:
-            raise ValueError(f"Image file {path!r} (index {index}) does not exist.") from None
-        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-            raise ValueError(
-                f"Image file {path!r} (index {index}) is not a readable image: {exc}"
-            ) from None
-    if isinstance(item, Image.Image):
-        item = np.asarray(item.convert("RGB"))
-    a = _to_uint8(np.asarray(item), f"Image {index}")
-    return torch.from_numpy(np.ascontiguousarray(_to_rgb_chw(a, f"Image {index}")))
+        chw = read_image(os.fspath(item), index, max_pixels, min_side)
+    elif isinstance(item, Image.Image):
+        chw = pil_pixels(item)
+    else:
+        return torch.from_numpy(np.ascontiguousarray(to_rgb(_one_image(item, index))[0]))
+    rgb = to_rgb(to_uint8(chw[None], f"Image {index}"))[0]
+    return torch.from_numpy(np.ascontiguousarray(rgb))
+
+
+def _one_image(item: Any, index: int) -> np.ndarray:
+    """An array or tensor holding one image as uint8 1 x C x H x W."""
+    if isinstance(item, torch.Tensor):
+        item = item.detach().cpu().numpy()
+    what = f"Image {index}"
+    return to_uint8(_to_chw(np.asarray(item), what), what)
 
 
 def as_image_source(X: Any) -> ImageSource:
-    """Check user images and wrap them; raises ``ValueError``/``TypeError`` saying what is wrong."""
+    """Check user images and wrap them; raises ``ValueError``/``TypeError`` saying what is wrong.
+
+    A 3-D array is a batch of grayscale images ``(N, H, W)``, except when its last axis has 3 or
+    4 entries: that is one color image ``(H, W, C)``, refused with how to pass it.
+    """
     from PIL import Image
 
-    _refuse_sparse(X, "images")
+    refuse_sparse(X, "images")
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):  # pandas Series / DataFrame column
         X = X.to_numpy()
     if isinstance(X, torch.Tensor):
@@ -197,25 +145,8 @@ def as_image_source(X: Any) -> ImageSource:
         if X.size == 0 or len(X) == 0:
             raise ValueError("Found an empty array of images: at least one image is required.")
         if X.dtype.kind in "US":
-            return ImageSource(items=list(X.astype(str)), kind="paths")
-        if X.ndim == 3:  # N x H x W grayscale
-            X = X[:, None]
-        if X.ndim != 4:
-            raise ValueError(
-                f"Expected images as a 4-D array (N, H, W, C) or (N, C, H, W), or 3-D (N, H, W) for "
-                f"grayscale. Got an array of shape {X.shape} instead. A flat (N, features) table is not "
-                "an image: reshape it, e.g. X.reshape(-1, 8, 8)."
-            )
-        if X.shape[1] not in (1, 3, 4) and X.shape[-1] in (1, 3, 4):
-            X = np.moveaxis(X, -1, 1)
-        if X.shape[1] not in (1, 3, 4):
-            raise ValueError(
-                f"Images of shape {X.shape[1:]} have no channel axis of size 1, 3 or 4 (first or last)."
-            )
-        X = _to_uint8(X, "Images")
-        if X.shape[1] == 1:
-            X = np.repeat(X, 3, axis=1)
-        return ImageSource(tensor=torch.from_numpy(np.ascontiguousarray(X[:, :3])), kind="array")
+            return _paths(list(X.astype(str)))
+        return ImageSource(tensor=torch.from_numpy(_batch(X)), kind="array")
     if isinstance(X, np.ndarray | list | tuple) or (
         isinstance(X, Sequence) and not isinstance(X, str)
     ):
@@ -229,16 +160,11 @@ def as_image_source(X: Any) -> ImageSource:
             )
         kind = kinds.pop()
         if kind == "paths":
-            missing = [(i, p) for i, p in enumerate(items) if not os.path.isfile(os.fspath(p))]
-            if missing:
-                i, p = missing[0]
-                raise ValueError(
-                    f"Image file {os.fspath(p)!r} (index {i}) does not exist ({len(missing)} missing in all)."
-                )
-        if kind == "arrays":
-            shapes = {np.shape(x) for x in items}
-            if len(shapes) == 1:  # same size: one batched array is faster
-                return as_image_source(np.stack([np.asarray(x) for x in items]))
+            return _paths(items)
+        if kind == "arrays" and len({tuple(np.shape(x)) for x in items}) == 1:
+            # one size: a single batched array is faster, each item read as one image
+            stacked = np.concatenate([_one_image(x, i) for i, x in enumerate(items)])
+            return ImageSource(tensor=torch.from_numpy(_batch(stacked)), kind="array")
         return ImageSource(items=items, kind=kind)
     raise TypeError(
         f"Expected images as an array, or a list of file paths, PIL images or arrays. "
@@ -246,11 +172,35 @@ def as_image_source(X: Any) -> ImageSource:
     )
 
 
-def _refuse_sparse(X: Any, what: str) -> None:
-    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
-        raise TypeError(
-            f"Sparse input is not supported: pass the {what} as a dense array or a list."
+def _batch(X: np.ndarray) -> np.ndarray:
+    """An array of images as a contiguous uint8 N x 3 x H x W array."""
+    if X.ndim == 3 and X.shape[-1] in (3, 4):
+        raise ValueError(
+            f"Got an array of shape {X.shape}: that is one color image (H, W, C), and images come "
+            "in a batch. Pass X[None] (a batch of one) or [image]. A batch of grayscale images "
+            "3 or 4 pixels wide is (N, H, W, 1)."
         )
+    if X.ndim == 3:  # N x H x W grayscale
+        X = X[:, None]
+    if X.ndim != 4:
+        one = " For one grayscale image, pass X[None] or [image]." if X.ndim == 2 else ""
+        raise ValueError(
+            f"Expected images as a 4-D array (N, H, W, C) or (N, C, H, W), or 3-D (N, H, W) for "
+            f"grayscale. Got an array of shape {X.shape} instead. A flat (N, features) table is not "
+            f"an image: reshape it, e.g. X.reshape(-1, 8, 8).{one}"
+        )
+    if X.shape[1] not in CHANNELS and X.shape[-1] in CHANNELS:
+        X = np.moveaxis(X, -1, 1)
+    if X.shape[1] not in CHANNELS:
+        raise ValueError(
+            f"Images of shape {X.shape[1:]} have no channel axis of size 1, 3 or 4 (first or last)."
+        )
+    return np.ascontiguousarray(to_rgb(to_uint8(X, "Images")))
+
+
+def _paths(items: list[Any]) -> ImageSource:
+    check_image_files(items)  # missing, folders, empty files: before any training starts
+    return ImageSource(items=items, kind="paths")
 
 
 def _kind(x: Any, index: int) -> str:
@@ -268,12 +218,24 @@ def _kind(x: Any, index: int) -> str:
 
 
 class ImageDataset(torch.utils.data.Dataset):
-    """Items are whole batches: ``__getitems__`` preprocesses the requested images together."""
+    """Items are whole batches: ``__getitems__`` preprocesses the requested images together.
 
-    def __init__(self, source: ImageSource, transform: Callable, y: Any = None) -> None:
+    ``max_pixels`` and ``min_side`` bound the decoding of image files (see :meth:`ImageSource.load`).
+    """
+
+    def __init__(
+        self,
+        source: ImageSource,
+        transform: Callable,
+        y: Any = None,
+        max_pixels: int | None = DEFAULT_MAX_PIXELS,
+        min_side: int = 1,
+    ) -> None:
         self.source = source
         self.transform = transform
         self.y = y
+        self.max_pixels = max_pixels
+        self.min_side = min_side
 
     def __len__(self) -> int:
         return len(self.source)
@@ -285,17 +247,9 @@ class ImageDataset(torch.utils.data.Dataset):
         return self.source.sample_keys()
 
     def __getitems__(self, indices: Sequence[int]):
-        images = self.source.load(indices)
-        if isinstance(images, torch.Tensor) and not _is_random(self.transform):
+        images = self.source.load(indices, self.max_pixels, self.min_side)
+        if isinstance(images, torch.Tensor) and not is_random(self.transform):
             batch = self.transform(images)
         else:  # random augmentation, and images of mixed sizes, go one by one
             batch = torch.stack([self.transform(img) for img in images])
         return {"pixel_values": batch}, select(self.y, indices)
-
-
-def _is_random(transform: Callable) -> bool:
-    steps = getattr(transform, "transforms", [transform])
-    return any(
-        type(t).__name__.startswith("Random") or not type(t).__module__.startswith("torchvision")
-        for t in steps
-    )

@@ -10,13 +10,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from .batching import select
-from .images import _refuse_sparse
+from .batching import refuse_sparse, select
 
 
 def as_texts(X: Any) -> list[str]:
     """Check user texts; raises ``ValueError``/``TypeError`` naming the first bad entry."""
-    _refuse_sparse(X, "texts")
+    refuse_sparse(X, "texts")
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
         X = X.to_numpy()
     if isinstance(X, str):

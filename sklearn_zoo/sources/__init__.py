@@ -68,10 +68,15 @@ def download(spec: CheckpointSpec) -> str:
         )
     try:
         return source_module(spec.source).download(spec)
-    except (ValueError, TypeError):  # a bad name or option (CheckpointUnavailableError included)
+    except CheckpointUnavailableError:
         raise
+    except (ValueError, TypeError) as exc:  # a bad name or option ...
+        if not isinstance(exc, OSError):  # ... unless huggingface_hub < 0.24's network error
+            raise
+        error: Exception = exc
     except Exception as exc:  # network errors come in many types (URLError, httpx, HfHubHTTPError)
-        raise CheckpointUnavailableError(
-            f"Could not download {spec.name!r} ({type(exc).__name__}: {exc}). Check the network "
-            "connection (and proxy settings) of this machine and run the command again."
-        ) from exc
+        error = exc
+    raise CheckpointUnavailableError(
+        f"Could not download {spec.name!r} ({type(error).__name__}: {error}). Check the network "
+        "connection (and proxy settings) of this machine and run the command again."
+    ) from error

@@ -85,16 +85,105 @@ def read_config(
 
         path = try_to_load_from_cache(spec.identifier, filename)
         if not isinstance(path, str) and not offline:
-            from huggingface_hub import hf_hub_download
-
-            try:
-                path = hf_hub_download(spec.identifier, filename)
-            except Exception:  # missing file or no network: the caller falls back to defaults
-                return None
+            path = _fetch(spec, filename)
     if not isinstance(path, str) or not os.path.isfile(path):
         return None
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def _fetch(spec: CheckpointSpec, filename: str) -> str | None:
+    """Download one small file of a hub repository; ``None`` if the repository has no such file.
+
+    One request without retries asks the hub first, so a machine with no network learns it at
+    once (``hf_hub_download`` alone would retry for about 20 seconds).
+    """
+    from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
+    from huggingface_hub.utils import EntryNotFoundError, RepositoryNotFoundError
+
+    revision = spec.options.get("revision")
+    try:
+        get_hf_file_metadata(hf_hub_url(spec.identifier, filename, revision=revision))
+    except EntryNotFoundError:
+        return None
+    except RepositoryNotFoundError:  # gated and private repositories included
+        raise ValueError(
+            f"Checkpoint {spec.name!r}: the Hugging Face Hub has no repository "
+            f"{spec.identifier!r} that this machine may read. Check the name; for a private or "
+            "gated model, log in first (`hf auth login`)."
+        ) from None
+    except Exception as exc:  # no network: the error types differ between huggingface_hub versions
+        raise _no_hub(spec, exc) from exc
+    return hf_hub_download(spec.identifier, filename, revision=revision)
+
+
+def _no_hub(spec: CheckpointSpec, cause: BaseException) -> Exception:
+    from ..exceptions import CheckpointUnavailableError
+
+    return CheckpointUnavailableError(
+        f"Checkpoint {spec.name!r} is not on this machine and the Hugging Face Hub cannot be "
+        f"reached ({type(cause).__name__}: {cause}). Set SKLEARN_ZOO_OFFLINE=1 to work with the "
+        f"checkpoints on this machine (`sklearn-zoo list --offline`), or run `sklearn-zoo "
+        f"download {spec.name}` on a machine with network access and copy its Hugging Face "
+        "cache over."
+    )
+
+
+# sentence-transformers' pooling modes (1_Pooling/config.json) and the ones the backbone implements
+_ST_POOLING = {"cls": "cls", "mean": "mean", "max": "max", "lasttoken": "last"}
+_ST_LEGACY_KEYS = {
+    "pooling_mode_cls_token": "cls",
+    "pooling_mode_max_tokens": "max",
+    "pooling_mode_mean_tokens": "mean",
+    "pooling_mode_mean_sqrt_len_tokens": "mean_sqrt_len_tokens",
+    "pooling_mode_weightedmean_tokens": "weightedmean",
+    "pooling_mode_lasttoken": "lasttoken",
+}
+
+
+def read_pooling(spec: CheckpointSpec, offline: bool = True) -> str | None:
+    """The pooling a sentence-transformers checkpoint was trained with, from its ``modules.json``
+    and pooling ``config.json`` (read as data: the module types named there are never imported);
+    ``None`` for a plain transformers checkpoint. A mode the backbone does not implement is a
+    warning, and ``None``."""
+    modules = read_config(spec, "modules.json", offline=offline)
+    if not isinstance(modules, list):
+        return None
+    folder = next(
+        (
+            m.get("path")
+            for m in modules
+            if isinstance(m, dict) and str(m.get("type", "")).endswith(".Pooling")
+        ),
+        None,
+    )
+    if not isinstance(folder, str) or os.path.isabs(folder) or ".." in folder.split("/"):
+        return None  # a path outside the checkpoint is not followed
+    config = read_config(spec, f"{folder}/config.json" if folder else "config.json", offline)
+    modes = _st_modes(config or {})
+    if len(modes) == 1 and modes[0] in _ST_POOLING:
+        return _ST_POOLING[modes[0]]
+    if modes:
+        import warnings
+
+        warnings.warn(
+            f"Checkpoint {spec.name!r} was trained with sentence-transformers pooling {modes}, "
+            "which sklearn_zoo does not implement: its embeddings use mean pooling. Pass "
+            "pooling='mean', 'cls', 'max' or 'last' to choose one.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return None
+
+
+def _st_modes(config: dict) -> list[str]:
+    """The pooling modes of a sentence-transformers pooling config, old (booleans) or new format."""
+    mode = config.get("pooling_mode")
+    if isinstance(mode, str):
+        return [mode]
+    if isinstance(mode, list):
+        return [str(m) for m in mode]
+    return [name for key, name in _ST_LEGACY_KEYS.items() if config.get(key) is True]
 
 
 def is_local(spec: CheckpointSpec) -> bool:

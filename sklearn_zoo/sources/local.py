@@ -48,29 +48,34 @@ def read_state_dict(path: str) -> dict:
     return state
 
 
-def _architecture(spec: CheckpointSpec) -> CheckpointSpec:
-    from ..zoo.registry import get_checkpoint
+def _architecture(spec: CheckpointSpec) -> nn.Module:
+    """The model the weights file is for, with random weights (the registry resolved its spec)."""
+    from . import source_module
 
-    arch = spec.options.get("architecture")
-    if not arch:
+    arch = spec.architecture
+    if arch is None:
         raise ValueError(
             f"The weights file {spec.identifier!r} does not say which architecture it is for. Name it "
             f"as 'timm:NAME@{spec.identifier}' or 'torchvision:NAME@{spec.identifier}'."
         )
-    return get_checkpoint(arch)
+    return source_module(arch.source).load_model(arch, pretrained=False, offline=True)
 
 
 def load_model(spec: CheckpointSpec, *, pretrained: bool, offline: bool) -> nn.Module:
-    from . import huggingface, source_module
+    """``pretrained=False`` builds the architecture alone: the weights file is not read."""
+    from . import huggingface
 
     if os.path.isdir(spec.identifier):
         return huggingface.load_model(spec, pretrained=pretrained, offline=True)
-    if not os.path.isfile(spec.identifier):
+    if not os.path.isfile(spec.identifier) and (pretrained or spec.architecture is None):
         raise _missing(spec)
-    arch = _architecture(spec)
-    model = source_module(arch.source).load_model(arch, pretrained=False, offline=True)
-    if not pretrained:
-        return model
+    model = _architecture(spec)
+    if pretrained:
+        _copy_weights(model, spec)
+    return model
+
+
+def _copy_weights(model: nn.Module, spec: CheckpointSpec) -> None:
     state = read_state_dict(spec.identifier)
     own = model.state_dict()
     state = {  # a classifier trained for other classes is dropped (the estimators add their own head)
@@ -89,11 +94,10 @@ def load_model(spec: CheckpointSpec, *, pretrained: bool, offline: bool) -> nn.M
     ]
     if bad:
         raise ValueError(
-            f"The weights in {spec.identifier!r} do not fit {spec.options['architecture']!r}: "
+            f"The weights in {spec.identifier!r} do not fit {spec.architecture.name!r}: "
             f"{len(bad)} keys missing, unexpected or of another shape, e.g. {bad[:5]}. "
             "Check the architecture name."
         )
-    return model
 
 
 def load_tokenizer(spec: CheckpointSpec, *, offline: bool) -> Any:

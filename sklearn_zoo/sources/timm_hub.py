@@ -4,9 +4,11 @@ few timm weights that only have a URL). The file is located first, then handed t
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING
 
 from ._errors import unavailable
+from ._torch_hub import checkpoint_path
 
 if TYPE_CHECKING:
     from torch import nn
@@ -47,9 +49,7 @@ def _cached_file(name: str) -> str | None:
                 return path
         return None
     if cfg.url:
-        import torch
-
-        path = os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(cfg.url))
+        path = checkpoint_path(os.path.basename(cfg.url))
         return path if os.path.isfile(path) else None
     return None
 
@@ -60,12 +60,19 @@ def _where(name: str) -> str:
         from huggingface_hub.constants import HF_HUB_CACHE
 
         return f"the Hugging Face cache {HF_HUB_CACHE} ({cfg.hf_hub_id})"
-    import torch
-
-    return os.path.join(torch.hub.get_dir(), "checkpoints")
+    return os.path.dirname(checkpoint_path(""))
 
 
 def is_local(spec: CheckpointSpec) -> bool:
+    """Whether the weights are cached. Before timm is imported (``sklearn-zoo list``) this is read
+    off the Hugging Face cache at ``timm/<name>``, where timm keeps the weights of the catalogue's
+    timm checkpoints; once it is imported (``get_checkpoint("timm:NAME")`` imports it), timm's own
+    record of where the weights live is used."""
+    if "timm" not in sys.modules:
+        from huggingface_hub import try_to_load_from_cache
+
+        repo = f"timm/{spec.identifier}"
+        return any(isinstance(try_to_load_from_cache(repo, f), str) for f in _HF_FILES)
     return _cached_file(spec.identifier) is not None
 
 

@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from ._errors import unavailable
+from ._torch_hub import checkpoint_path, torchvision_weights_file
 
 if TYPE_CHECKING:
     from torch import nn
@@ -28,13 +29,13 @@ def _weights(spec: CheckpointSpec):
 
 
 def _cached_file(spec: CheckpointSpec) -> str:
-    import torch
-
-    return os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(_weights(spec).url))
+    return checkpoint_path(os.path.basename(_weights(spec).url))
 
 
 def is_local(spec: CheckpointSpec) -> bool:
-    return os.path.isfile(_cached_file(spec))
+    """Whether the weights file is in torch hub's cache; torch is not imported to find out."""
+    name = torchvision_weights_file(spec.identifier, spec.options.get("weights", "DEFAULT"))
+    return name is not None and os.path.isfile(checkpoint_path(name))
 
 
 def download(spec: CheckpointSpec) -> str:

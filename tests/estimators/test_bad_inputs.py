@@ -142,6 +142,11 @@ ROWS: list[Bad] = [
     Bad("ic-truncated-png-in-validation-split", IC, lambda e, d: e.fit([d.png] * 17 + [d.trunc_png] + [d.png] * 2, d.y), ValueError, r"truncated\.png' \(index 17\)", params={"early_stopping": True, "validation_fraction": 0.5, "cache": False}),
     Bad("ir-truncated-jpeg", IR, lambda e, d: e.predict([d.png, d.trunc_jpg]), ValueError, r"truncated\.jpg' \(index 1\) is not a readable image"),
     Bad("ie-corrupt-jpeg", IE, lambda e, d: e.transform([d.garbage_jpg, d.png]), ValueError, r"garbage\.jpg' \(index 0\) is not a readable image"),
+    Bad("ic-directory-path", IC, lambda e, d: e.fit([d.png] * 4 + [str(d.tmp)] + [d.png] * 15, d.y), ValueError, r"\(index 4\) is a directory, not an image file"),
+    Bad("ie-empty-file", IE, lambda e, d: e.transform([d.png, d.empty]), ValueError, r"empty\.jpg' \(index 1\) is empty \(0 bytes\)"),
+    Bad("ir-over-the-pixel-limit", IR, lambda e, d: e.predict([d.png, d.png]), ValueError, r"ok\.png' \(index 0\) has 8 x 8 = 64 pixels, more than max_image_pixels=63", params={"max_image_pixels": 63}),
+    Bad("ic-one-hwc-image", IC, lambda e, d: e.predict(np.zeros((32, 32, 3), np.uint8)), ValueError, r"one color image \(H, W, C\).* Pass X\[None\] \(a batch of one\) or \[image\]"),
+    Bad("ie-one-hwca-image", IE, lambda e, d: e.transform(np.zeros((32, 32, 4), np.float32)), ValueError, r"shape \(32, 32, 4\): that is one color image"),
     Bad("ic-texts-as-images", IC, lambda e, d: e.fit(list(d.T), d.y), ValueError, r"Image file '.*' \(index 0\) does not exist"),
     # -- wrong containers ------------------------------------------------------------------------
     Bad("ic-single-path", IC, lambda e, d: e.predict(d.png), TypeError, "got a single one: wrap it in a list"),
@@ -198,9 +203,11 @@ ROWS: list[Bad] = [
     _param("class_weight", "auto", TC),
     _param("image_size", 2, IC),
     _param("image_size", 2, IE),
+    _param("max_image_pixels", 0, IC),
+    _param("max_image_pixels", 1.5, IE),
     _param("max_length", 0, TC),
-    _param("pooling", "max", TC),
-    _param("pooling", "max", TE),
+    _param("pooling", "sum", TC),
+    _param("pooling", "sum", TE),
     _param("augment", "yes", IR),
     _param("random_state", "seed", IC),
     _param("normalize", "yes", TE),
@@ -241,6 +248,7 @@ def data(tmp_path_factory, tiny_image_checkpoint, tiny_text_checkpoint):
     (tmp / "truncated.jpg").write_bytes(jpg[: len(jpg) // 2])
     (tmp / "garbage.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 2)
     (tmp / "notes.txt").write_text("not an image")
+    (tmp / "empty.jpg").write_bytes(b"")
     return SimpleNamespace(
         X=X,
         y=y,
@@ -254,6 +262,7 @@ def data(tmp_path_factory, tiny_image_checkpoint, tiny_text_checkpoint):
         trunc_jpg=str(tmp / "truncated.jpg"),
         garbage_jpg=str(tmp / "garbage.jpg"),
         txt=str(tmp / "notes.txt"),
+        empty=str(tmp / "empty.jpg"),
         missing=str(tmp / "nope.png"),
         image_checkpoint=tiny_image_checkpoint,
         text_checkpoint=tiny_text_checkpoint,

@@ -256,3 +256,136 @@ def test_saved_on_gpu_loads_on_cpu(tiny_image_checkpoint, image_data, tmp_path):
         np.testing.assert_allclose(
             getattr(on_cpu, method)(X), getattr(est, method)(X), atol=2e-2, rtol=1e-2
         )
+
+
+def _tamper(folder: Path, file: str, change) -> None:
+    data = json.loads((folder / file).read_text())
+    change(data)
+    (folder / file).write_text(json.dumps(data))
+
+
+def _spec_of(fitted: dict) -> dict:
+    return fitted["spec_"]["__spec__"]
+
+
+TAMPERED = {
+    "an unknown attribute": ("fitted.json", lambda f: f.update(predict=1), "'predict' is not a"),
+    "a missing attribute": ("fitted.json", lambda f: f.pop("classes_"), "has no 'classes_'"),
+    "2-D classes": (
+        "fitted.json",
+        lambda f: f.update(classes_={"__ndarray__": [0, 1, 2, 3], "dtype": "<i8", "shape": [2, 2]}),
+        r"'classes_' must be a 1-D array",
+    ),
+    "a subarray dtype": (
+        "fitted.json",
+        lambda f: f.update(classes_={"__ndarray__": [0], "dtype": "(9000,9000)f8", "shape": [1]}),
+        r"'classes_' has dtype '\(9000,9000\)f8'",
+    ),
+    "a huge image size": (
+        "fitted.json",
+        lambda f: f.update(image_size_=10**6),
+        r"'image_size_' must be an int in \[8, 8192\]",
+    ),
+    "another depth": ("fitted.json", lambda f: f.update(n_blocks_=2), "'n_blocks_'"),
+    "a history of objects": (
+        "fitted.json",
+        lambda f: f.update(history_=[{"epoch": {"__spec__": {}}}]),
+        "'history_'",
+    ),
+    "an unknown family": (
+        "fitted.json",
+        lambda f: _spec_of(f).update(family="my.module"),
+        r"'spec_'.family must be",
+    ),
+    "a text card": (
+        "fitted.json",
+        lambda f: _spec_of(f).update(modality="text"),
+        "'spec_'.modality",
+    ),
+    "a zero std": (
+        "fitted.json",
+        lambda f: _spec_of(f)["image"].update(std={"__tuple__": [0.2, 0, 0.2]}),
+        r"'spec_'.image.std",
+    ),
+    "an unknown parameter": (
+        "params.json",
+        lambda h: h["params"].update(evil=1),
+        "'evil' is not a parameter",
+    ),
+    "an invalid parameter": (
+        "params.json",
+        lambda h: h["params"].update(batch_size=-1),
+        "The 'batch_size' parameter of PretrainedImageClassifier",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def saved_classifier(tmp_path_factory, tiny_image_checkpoint) -> Path:
+    from sklearn.datasets import load_digits
+
+    digits = load_digits(n_class=3)
+    X = (digits.images[:30] * 16).clip(0, 255).astype(np.uint8)
+    clf = PretrainedImageClassifier(tiny_image_checkpoint, image_size=32, **FAST)
+    return clf.fit(X, digits.target[:30]).save(tmp_path_factory.mktemp("saved") / "clf")
+
+
+@pytest.mark.parametrize("case", TAMPERED)
+def test_a_tampered_value_is_a_value_error_naming_it(saved_classifier, tmp_path, case):
+    file, change, message = TAMPERED[case]
+    folder = Path(shutil.copytree(saved_classifier, tmp_path / "clf"))
+    _tamper(folder, file, change)
+    with pytest.raises(ValueError, match=message):
+        PretrainedImageClassifier.load(folder)
+
+
+def test_trust_remote_code_comes_from_the_caller_only(tiny_text_checkpoint, text_data, tmp_path):
+    """A spec saved with ``trust_remote_code=True`` loads without it (in ``spec_`` and in the
+    ``checkpoint`` parameter, which a refit would use) unless ``load`` is given it."""
+    from sklearn_zoo import get_checkpoint
+
+    spec = get_checkpoint(tiny_text_checkpoint, trust_remote_code=True)
+    folder = TextEmbedder(spec, max_length=16).fit().save(tmp_path / "emb")
+    plain = TextEmbedder.load(folder)
+    assert "trust_remote_code" not in plain.spec_.options
+    assert "trust_remote_code" not in plain.checkpoint.options
+    trusted = TextEmbedder.load(folder, trust_remote_code=True)
+    assert trusted.spec_.options["trust_remote_code"] is True
+    assert trusted.checkpoint == spec
+    T = list(text_data[0])
+    np.testing.assert_array_equal(plain.transform(T), trusted.transform(T))
+    with pytest.raises(TypeError, match="'trust_remote_code' parameter of load must be a bool"):
+        TextEmbedder.load(folder, trust_remote_code="yes")
+
+
+def test_sklearn_zoo_load_finds_the_class_in_the_folder(saved_classifier):
+    import sklearn_zoo
+
+    loaded = sklearn_zoo.load(saved_classifier)
+    assert isinstance(loaded, PretrainedImageClassifier)
+    assert loaded.classes_.tolist() == [0, 1, 2]
+
+
+def test_a_loaded_estimator_reads_the_rows_it_was_saved_with_and_writes_its_own_apart(
+    tiny_image_checkpoint, image_data, tmp_path, monkeypatch
+):
+    """It reads the rows cached under its saved key (so it predicts exactly what the saved one
+    did) and caches the rows it computes under a key bound to the folder, never the saved key."""
+    from safetensors import safe_open
+
+    monkeypatch.setenv("SKLEARN_ZOO_CACHE", str(tmp_path / "cache"))
+    X, _ = image_data
+    emb = ImageEmbedder(tiny_image_checkpoint, image_size=32).fit()
+    emb.transform(X[:30])
+    loaded = ImageEmbedder.load(emb.save(tmp_path / "emb"))
+    assert loaded.prefix_key_ == emb.prefix_key_
+    out = loaded.transform(X)
+    rows: dict[str, int] = {}
+    for shard in (tmp_path / "cache" / "features").glob("*/*.safetensors"):
+        with safe_open(str(shard), framework="pt") as f:
+            n = len(json.loads(f.metadata()["keys"]))
+        rows[shard.parent.name] = rows.get(shard.parent.name, 0) + n
+    own = rows.pop(emb.prefix_key_)
+    assert own == 30  # the loaded copy wrote nothing under the saved key
+    assert list(rows.values()) == [30]  # it read those 30 rows, and computed the other 30
+    np.testing.assert_array_equal(out, emb.transform(X))

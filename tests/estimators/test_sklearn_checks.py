@@ -109,7 +109,11 @@ _PER_ESTIMATOR = {
         "check_class_weight_classifiers": "a tiny random network (contrastive pairs, then a 2-epoch head) does not reach the check's F1 threshold",
         "check_methods_sample_order_invariance": "a BERT batch padded to its longest text gives last-bit float differences",
     },
-    # the image regressor passes since its blocks train at the head's rate (backbone_lr_scale=1.0)
+    # the image regressor passes check_regressors_train since its blocks train at the head's rate
+    # (backbone_lr_scale=1.0)
+    "TabularImageRegressor": {
+        "check_methods_sample_order_invariance": "float32 convolutions on batches of another composition differ in the last bits (the check's rtol is 1e-7); tests/estimators/test_estimators.py checks order invariance to float32 precision",
+    },
     "TabularTextRegressor": {
         "check_regressors_train": "a tiny random network trained 2 epochs misses the check's R2 threshold",
     },

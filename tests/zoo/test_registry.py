@@ -3,6 +3,7 @@ close-name suggestions, filters, the package fallback and user registration."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import math
 
@@ -192,6 +193,8 @@ def test_weights_file_with_architecture(tmp_path, offline):
     spec = get_checkpoint(f"timm:test_resnet@{path}")
     assert (spec.source, spec.identifier, spec.family) == ("local", str(path), "timm")
     assert spec.options["architecture"] == "timm:test_resnet"
+    assert spec.architecture == get_checkpoint("timm:test_resnet")  # resolved, for the loader
+    assert spec.architecture.source == "timm" and spec.card()["architecture"] == "timm:test_resnet"
     assert is_available_offline(spec)
 
     spec = get_checkpoint(f"torchvision:resnet18@{tmp_path / 'missing.pth'}")
@@ -254,6 +257,15 @@ def test_packaged_entries_fall_back_to_hub_sources(packages_missing, offline):
     assert "efficientnet_lite0" in {s.name for s in list_checkpoints(source="timm")}
 
 
+def test_a_packaged_spec_passed_as_it_is_falls_back_too(packages_missing, offline):
+    lite0 = next(s for s in CATALOGUE if s.name == "efficientnet_lite0")
+    assert lite0.architecture.identifier == "tf_efficientnet_lite0"
+    resolved = get_checkpoint(lite0)
+    assert (resolved.source, resolved.identifier) == ("timm", "tf_efficientnet_lite0.in1k")
+    assert resolved.architecture is None  # timm builds it: nothing left to resolve
+    assert get_checkpoint(resolved) is resolved
+
+
 def test_packaged_entries_resolve_to_the_wheels():
     for name, package in PACKAGED.items():
         spec = get_checkpoint(name)
@@ -275,10 +287,11 @@ def test_register_checkpoint(no_user_entries, tmp_path):
         options={"architecture": "timm:test_resnet"},
         aliases=("our-resnet",),
     )
-    assert register_checkpoint(spec) is spec
-    assert get_checkpoint("Team-ResNet") is spec
-    assert get_checkpoint("our-resnet") is spec
-    assert spec in list_checkpoints(source="local")
+    registered = register_checkpoint(spec)  # its architecture resolved once, here
+    assert registered == spec.replace(architecture=get_checkpoint("timm:test_resnet"))
+    assert get_checkpoint("Team-ResNet") is registered
+    assert get_checkpoint("our-resnet") is registered
+    assert registered in list_checkpoints(source="local")
     with pytest.raises(ValueError, match="exists already"):
         register_checkpoint(spec)
     with pytest.raises(ValueError, match="exists already"):
@@ -288,6 +301,20 @@ def test_register_checkpoint(no_user_entries, tmp_path):
     assert get_checkpoint("team-resnet").description == "v2"
     with pytest.raises(TypeError, match="CheckpointSpec"):
         register_checkpoint({"name": "x"})
+    with pytest.raises(ValueError, match="timm has no model 'no_such_net'"):
+        register_checkpoint(
+            spec.replace(name="bad", aliases=(), options={"architecture": "timm:no_such_net"})
+        )
+    assert "bad" not in {s.name for s in list_checkpoints()}
+
+
+def test_specs_hash_and_come_back_from_their_fields(tmp_path, offline):
+    path = tmp_path / "w.safetensors"
+    path.write_bytes(b"")
+    for spec in (get_checkpoint(f"timm:test_resnet@{path}"), *CATALOGUE):
+        again = CheckpointSpec(**dataclasses.asdict(spec))  # nested dicts, as JSON gives them
+        assert again == spec and hash(again) == hash(spec)
+        assert {spec: 1}[again] == 1
 
 
 def test_spec_validation():

@@ -1,0 +1,78 @@
+"""The checkpoint's preprocessing as torchvision v2 transforms on uint8 or float CHW tensors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torchvision.transforms import v2
+
+from ..zoo.spec import ImagePreprocessing
+
+_INTERPOLATION = {
+    "nearest": v2.InterpolationMode.NEAREST,
+    "bilinear": v2.InterpolationMode.BILINEAR,
+    "bicubic": v2.InterpolationMode.BICUBIC,
+    "lanczos": v2.InterpolationMode.LANCZOS,
+}
+
+
+def make_transform(
+    pre: ImagePreprocessing, size: int | None = None, augment: Any = False
+) -> v2.Compose:
+    """The checkpoint's eval transform on uint8/float CHW tensors: resize to
+    ``pre.resize_for(size)`` (the one rule, see :class:`ImagePreprocessing`), center crop, normalize.
+
+    ``augment=True`` swaps the resize + crop for a light RandomResizedCrop; a callable is applied
+    before normalization.
+    """
+    size = int(size or pre.size)
+    interp = _INTERPOLATION[pre.interpolation]
+    if augment is True:
+        geometry: list = [
+            v2.RandomResizedCrop(size, scale=(0.7, 1.0), interpolation=interp, antialias=True)
+        ]
+    elif pre.crop == "squash":
+        geometry = [v2.Resize((size, size), interpolation=interp, antialias=True)]
+    else:
+        crop = v2.CenterCrop(size) if pre.crop == "center" else CenterCropFloor(size)
+        geometry = [v2.Resize(pre.resize_for(size), interpolation=interp, antialias=True), crop]
+    if callable(augment):
+        geometry.append(augment)
+    return v2.Compose(
+        [
+            *geometry,
+            v2.ToDtype(torch.float32, scale=True),
+            v2.Normalize(list(pre.mean), list(pre.std)),
+        ]
+    )
+
+
+class CenterCropFloor(v2.Transform):
+    """A center crop whose offsets are rounded down, as Hugging Face image processors crop
+    (torchvision's ``CenterCrop`` rounds them half to even: one pixel apart on some sizes)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = int(size)
+
+    def transform(self, inpt: Any, params: dict[str, Any]) -> Any:
+        height, width = inpt.shape[-2:]
+        top, left = (height - self.size) // 2, (width - self.size) // 2
+        return v2.functional.crop(inpt, top, left, self.size, self.size)
+
+    _transform = transform  # the name torchvision < 0.21 calls
+
+    def extra_repr(self) -> str:
+        return f"size={self.size}"
+
+
+def is_random(transform: Callable) -> bool:
+    """Whether ``transform`` must run image by image: a random step, or one of the user's own."""
+    steps = getattr(transform, "transforms", [transform])
+    return any(
+        type(t).__name__.startswith("Random")
+        or not type(t).__module__.startswith(("torchvision", __name__))
+        for t in steps
+    )
