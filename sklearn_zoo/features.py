@@ -1,5 +1,5 @@
 """The feature path: frozen backbone features computed once per sample (shared through the cache or
-not), for fitting, ``transform`` and the embedders; and the order inference rows are served in."""
+not), for fitting, ``transform`` and the embedders; and how inference streams over a collection."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
+from ._progress import progress
 from .backbones import Backbone
 from .cache import FeatureStore, default_store, fingerprint
-from .inputs import TensorDataset
-from .runtime import Runtime, as_channels_last, autocast
+from .inputs import TensorDataset, identity_collate
+from .runtime import Runtime, as_channels_last, autocast, pins_memory
 
 # beyond this, one fit's cached activations are not worth their memory: training runs uncached
 MAX_FIT_BYTES = 4 * 2**30
+# batches per chunk of a streamed collection: all that inference holds at once, besides the output
+CHUNK_BATCHES = 16
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class FrozenFeatures:
         autocast: bool = False,
         max_bytes: int | None = MAX_FIT_BYTES,
         store: FeatureStore | None = None,
+        num_workers: int = 0,
+        verbose: Any = 0,
     ) -> None:
         self.backbone, self.k, self.device = backbone, k, runtime.device
         self.channels_last = runtime.frozen_channels_last
@@ -96,6 +101,8 @@ class FrozenFeatures:
         self.store = (store or default_store()) if self.key is not None else None
         self.batch_size = max(int(batch_size), 1)
         self.max_bytes = max_bytes
+        self.num_workers = num_workers
+        self.verbose = verbose
 
     @staticmethod
     def key_of(identity: FeatureIdentity, k: int, runtime: Runtime, autocast: bool) -> str | None:
@@ -103,15 +110,26 @@ class FrozenFeatures:
         dtype = runtime.autocast_dtype if autocast else None
         return prefix_key(identity, k, channels_last=runtime.frozen_channels_last, dtype=dtype)
 
+    def _batches(self, dataset: Any, indices: list[int]) -> Any:
+        """Batches of ``indices`` in order, decoded in ``num_workers`` DataLoader workers."""
+        return torch.utils.data.DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            sampler=indices,
+            collate_fn=identity_collate,
+            num_workers=self.num_workers if len(indices) > self.batch_size else 0,
+            pin_memory=pins_memory(self.device),
+        )
+
     def _compute(self, dataset: Any, indices: list[int]) -> torch.Tensor | None:
         chunks: list[torch.Tensor] = []
         was_training = self.backbone.training
         self.backbone.to(self.device).eval()
+        bar = progress(len(indices), self.verbose, "frozen features")
         try:
             with torch.inference_mode(), autocast(self.device, self.dtype):
-                for start in range(0, len(indices), self.batch_size):
-                    X, _ = dataset.__getitems__(indices[start : start + self.batch_size])
-                    X = {k: v.to(self.device) for k, v in X.items()}
+                for X, _ in self._batches(dataset, indices):
+                    X = {k: v.to(self.device, non_blocking=True) for k, v in X.items()}
                     if self.channels_last and "pixel_values" in X:
                         X["pixel_values"] = as_channels_last(X["pixel_values"])
                     out = (
@@ -124,7 +142,9 @@ class FrozenFeatures:
                     if not chunks and too_big:
                         return None
                     chunks.append(out)
+                    bar.update(len(out))
         finally:
+            bar.close()
             self.backbone.train(was_training)
         return torch.cat(chunks)
 
@@ -162,18 +182,31 @@ class Preparation(Protocol):
         self, inputs: Any, idx: np.ndarray, y: Any = None, training: bool = False
     ) -> Any: ...
 
-    def inference_order(self, inputs: Any) -> np.ndarray | None: ...
+    def inference_order(self, inputs: Any, idx: np.ndarray) -> np.ndarray: ...
 
 
-def in_inference_order(
-    prepared: Preparation, inputs: Any, run: Callable[[Any], np.ndarray]
+def stream(
+    prepared: Preparation,
+    inputs: Any,
+    run: Callable[[Any], np.ndarray],
+    *,
+    batch_size: int,
+    verbose: Any = 0,
+    desc: str = "transform",
 ) -> np.ndarray:
-    """``run`` on a dataset of ``inputs`` in the modality's inference order (texts longest first:
-    batches of similar lengths pad less); its rows come back in the caller's order."""
-    order = prepared.inference_order(inputs)
-    out = run(prepared.dataset(inputs, np.arange(len(inputs)) if order is None else order))
-    if order is None:
-        return out
-    restored = np.empty_like(out)
-    restored[order] = out
-    return restored
+    """``run`` on datasets of ``inputs`` one chunk at a time (``CHUNK_BATCHES`` batches), each in
+    the modality's inference order (texts longest first: batches of similar lengths pad less), the
+    rows back in the caller's order. Only the output array grows with the collection; a tqdm bar
+    counts the samples at ``verbose >= 1``."""
+    n = len(inputs)
+    size = max(int(batch_size), 1) * CHUNK_BATCHES
+    out: np.ndarray | None = None
+    with progress(n, verbose, desc) as bar:
+        for start in range(0, n, size):
+            idx = prepared.inference_order(inputs, np.arange(start, min(start + size, n)))
+            rows = run(prepared.dataset(inputs, idx))
+            if out is None:
+                out = np.empty((n, *rows.shape[1:]), dtype=rows.dtype)
+            out[idx] = rows
+            bar.update(len(idx))
+    return out

@@ -6,6 +6,8 @@ Every such decision is a rule here; :class:`Runtime` carries the three answers f
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,6 +91,27 @@ def trains_channels_last(device: str | torch.device, modality: str) -> bool:
 def pins_memory(device: str | torch.device) -> bool:
     """Whether data loaders pin host memory: when batches go to a CUDA device."""
     return _type(device) == "cuda"
+
+
+# inputs DataLoader workers decode: image files and PIL images (arrays are tensors already, and
+# fast tokenizers encode a batch in Rust faster than a worker could send it back)
+DECODED_KINDS = ("paths", "pil")
+MAX_AUTO_WORKERS = 8
+
+
+def resolve_num_workers(num_workers: int | str, inputs: Any, batch_size: int) -> int:
+    """The DataLoader workers for checked ``inputs`` (an ``ImageSource``, or a list of texts).
+    An int is kept. ``"auto"``: one worker per CPU this process may use, less one for the model
+    (at least one, at most 8), for decoded inputs (:data:`DECODED_KINDS`) of more than one batch;
+    otherwise none, and none in a daemonic process (it cannot start any)."""
+    if num_workers != "auto":
+        return int(num_workers)
+    if getattr(inputs, "kind", "text") not in DECODED_KINDS or len(inputs) <= batch_size:
+        return 0
+    if multiprocessing.current_process().daemon:
+        return 0
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(max((cpus or 1) - 1, 1), MAX_AUTO_WORKERS)
 
 
 def fused_adamw(device: str | torch.device) -> bool:

@@ -12,11 +12,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..backbones import resolve_freeze_depth
-from ..features import FeatureIdentity, FrozenFeatures, in_inference_order
+from ..features import FeatureIdentity, FrozenFeatures, stream
 from ..inference import run_batches
 from ..loading import load_backbone
 from ..module import ZooModule, make_head
-from ..runtime import Runtime, resolve_device
+from ..runtime import Runtime, resolve_device, resolve_num_workers
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._docs import DOC_LINK_TEMPLATE
@@ -58,7 +58,7 @@ COMMON_CONSTRAINTS: dict[str, list] = {
     "compile": ["boolean"],
     "pretrained": ["boolean"],
     "cache": ["boolean"],
-    "num_workers": [Interval(Integral, 0, None, closed="left")],
+    "num_workers": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "net_params": [dict, None],
@@ -160,7 +160,9 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             criterion=target.criterion(),
             runtime=runtime,
             accelerator=accelerator,
-            training=Training.of(self),
+            training=Training.of(
+                self, num_workers=resolve_num_workers(self.num_workers, inputs, self.batch_size)
+            ),
             seed=seed,
             features=self._feature_identity(spec, seed, prepared),
         )
@@ -244,7 +246,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
     # -- inference -------------------------------------------------------------------------
     def _outputs(self, X: Any) -> np.ndarray:
         """Raw head outputs (logits or scaled values) for ``X``, batched, in inference mode."""
-        return self._run(X, lambda module, batch: module(**batch))
+        return self._run(X, lambda module, batch: module(**batch), "predict")
 
     def transform(self, X: Any) -> np.ndarray:
         """Compute the backbone features of the fitted (fine-tuned) model.
@@ -259,7 +261,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         features : ndarray of shape (n_samples, n_features)
             The pooled features the head sees, float32.
         """
-        return self._run(X, lambda module, batch: module.features(**batch))
+        return self._run(X, lambda module, batch: module.features(**batch), "transform")
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
@@ -267,13 +269,15 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         if net is not None:  # skorch maps a net fitted on a missing GPU to a torch.device("cpu")
             net.device = self.device_ = str(net.device)
 
-    def _run(self, X: Any, fn) -> np.ndarray:
+    def _run(self, X: Any, fn, desc: str) -> np.ndarray:
+        """``fn(module, batch)`` over ``X``, streamed a chunk at a time (``features.stream``)."""
         check_is_fitted(self, "net_")
         inputs = self._check_inputs(X)
         module = self.net_.module_
         module.eval()
         # from the device the net is on now: a net trained on a GPU and unpickled on a CPU runs fp32
         runtime = Runtime.on(self.net_.device, self.precision, self._modality)
+        workers = resolve_num_workers(self.num_workers, inputs, self.batch_size)
         frozen = None
         if self.prefix_key_ is not None:  # the frozen prefix of these samples may be cached already
             frozen = FrozenFeatures(
@@ -281,20 +285,24 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
                 module.split,
                 runtime,
                 batch_size=self.batch_size,
+                num_workers=workers,
                 **self._cache_keys(),
             )
 
         def run(dataset: Any) -> np.ndarray:
+            data = dataset if frozen is None else frozen.wrap(dataset)
             return run_batches(
-                dataset if frozen is None else frozen.wrap(dataset),
+                data,
                 lambda batch: fn(module, batch),
                 device=runtime.device,
                 batch_size=self.batch_size,
                 autocast_dtype=runtime.autocast_dtype,
-                num_workers=self.num_workers,
+                num_workers=workers if data is dataset else 0,  # rows need no decoding
             )
 
-        return in_inference_order(self._fitted_prep(), inputs, run)
+        prepared = self._fitted_prep()
+        verbose = getattr(self, "verbose", 0)
+        return stream(prepared, inputs, run, batch_size=self.batch_size, verbose=verbose, desc=desc)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Get the names of the :meth:`transform` columns.

@@ -70,12 +70,15 @@ PARAMS_DOC = """
     compile : bool, default=False
         ``torch.compile`` the network for training (skorch's ``compile``; pass ``compile__*``
         options through ``net_params``). Pays off on a GPU for long fits; the first epoch is slower.
-    num_workers : int, default=0
-        DataLoader worker processes (decode or tokenize in parallel).
+    num_workers : int or "auto", default="auto"
+        DataLoader worker processes decoding images in parallel (training, ``predict`` and
+        ``transform``). ``"auto"``: one per CPU less one (at most 8) for image files and PIL
+        images, none for arrays and texts (fast tokenizers are quicker in the main process).
     random_state : int, RandomState or None, default=None
         Seeds weight init, shuffling and the validation split; the same seed gives the same model on CPU.
     verbose : int, default=0
-        ``1`` prints a per-epoch table and a progress bar.
+        ``1`` prints a per-epoch table and progress bars (training, the frozen features a fit
+        computes, ``predict``, ``predict_proba`` and ``transform``); ``0`` prints nothing.
     net_params : dict, default=None
         Other skorch ``NeuralNet`` settings, e.g. ``{"callbacks": [...]}`` (escape hatch; such
         callbacks run after the estimator's own learning-rate schedule and early stopping).

@@ -52,8 +52,8 @@ class ImagePrepared:
         transform = self.train_transform if training else self.transform
         return ImageDataset(inputs.subset(idx), transform, y, self.max_pixels, self.min_side)
 
-    def inference_order(self, inputs: Any) -> np.ndarray | None:
-        return None
+    def inference_order(self, inputs: Any, idx: np.ndarray) -> np.ndarray:
+        return idx
 
     def signature(self) -> str:
         """What the feature cache keys on."""
@@ -77,9 +77,9 @@ class TextPrepared:
     ) -> TextDataset:
         return TextDataset([inputs[i] for i in idx], self.tokenizer, self.max_length, y)
 
-    def inference_order(self, inputs: list[str]) -> np.ndarray | None:
-        """Longest first: batches of similar lengths pad less."""
-        return np.argsort([-len(t) for t in inputs], kind="stable")
+    def inference_order(self, inputs: list[str], idx: np.ndarray) -> np.ndarray:
+        """``idx`` longest text first: batches of similar lengths pad less."""
+        return idx[np.argsort([-len(inputs[i]) for i in idx], kind="stable")]
 
     def signature(self) -> str:
         """What the feature cache keys on."""

@@ -43,8 +43,10 @@ class Training:
     contrastive_pairs: int | None = None  # text classifiers only
 
     @classmethod
-    def of(cls, estimator: Any) -> Training:
-        return cls(**{f.name: getattr(estimator, f.name, f.default) for f in fields(cls)})
+    def of(cls, estimator: Any, **resolved: Any) -> Training:
+        """The estimator's parameters, with ``resolved`` values for those it leaves to the fit."""
+        values = {f.name: getattr(estimator, f.name, f.default) for f in fields(cls)}
+        return cls(**{**values, **resolved})
 
 
 @dataclass(frozen=True)

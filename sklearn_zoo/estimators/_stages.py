@@ -119,6 +119,8 @@ def _frozen_datasets(plan: FitPlan, state: FitState, split: int) -> tuple[Any, A
         plan.runtime,
         batch_size=plan.training.batch_size,
         identity=None if state.tuned else plan.features,
+        num_workers=plan.training.num_workers,
+        verbose=plan.training.verbose,
     )
     return frozen.wrap(plan.train), frozen.wrap(plan.valid), frozen.key
 

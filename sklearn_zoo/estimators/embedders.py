@@ -12,9 +12,9 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..features import FeatureIdentity, FrozenFeatures, in_inference_order
+from ..features import FeatureIdentity, FrozenFeatures, stream
 from ..loading import load_backbone
-from ..runtime import Runtime, autocast_dtype, resolve_device
+from ..runtime import Runtime, autocast_dtype, resolve_device, resolve_num_workers
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._base import _article
 from ._docs import DOC_LINK_TEMPLATE
@@ -27,8 +27,9 @@ _CONSTRAINTS = {
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "device": [str],
     "precision": [StrOptions({"auto", "fp32", "bf16"})],
-    "num_workers": [Interval(Integral, 0, None, closed="left")],
+    "num_workers": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
     "cache": ["boolean"],
+    "verbose": ["verbose"],
 }
 
 
@@ -109,9 +110,15 @@ class _EmbedderMixin(
             **(self._cache_keys() if self.cache else {}),
             autocast=True,
             max_bytes=None,
+            num_workers=resolve_num_workers(self.num_workers, inputs, self.batch_size),
         )
-        prepared = self._fitted_prep()
-        out = in_inference_order(prepared, inputs, lambda dataset: frozen.rows(dataset).numpy())
+        out = stream(
+            self._fitted_prep(),
+            inputs,
+            lambda dataset: frozen.rows(dataset).numpy(),
+            batch_size=self.batch_size,
+            verbose=getattr(self, "verbose", 0),  # embedders pickled before it existed: silent
+        )
         if self.normalize:
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out
@@ -194,11 +201,14 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
         ``"auto"`` picks cuda, then mps, then cpu.
     precision : {"auto", "fp32", "bf16"}, default="auto"
         ``"auto"`` is bf16 on a GPU that supports it, fp32 elsewhere.
-    num_workers : int, default=0
-        DataLoader worker processes decoding images in parallel.
+    num_workers : int or "auto", default="auto"
+        DataLoader worker processes decoding images in parallel; ``"auto"``: one per CPU less one
+        (at most 8) for image files and PIL images, none for arrays.
     cache : bool, default=True
         Keep embeddings in the feature cache (memory + disk), so embedding the same samples again
         (other folds, other pipelines, ``rank_checkpoints``) is free.
+    verbose : int, default=0
+        ``1`` shows a progress bar in ``transform``; ``0`` prints nothing.
 
     Attributes
     ----------
@@ -238,8 +248,9 @@ class ImageEmbedder(ImageInputMixin, _EmbedderMixin):
         batch_size: int = 64,
         device: str = "auto",
         precision: str = "auto",
-        num_workers: int = 0,
+        num_workers: int | str = "auto",
         cache: bool = True,
+        verbose: int = 0,
     ) -> None:
         vars(self).update({k: v for k, v in locals().items() if k != "self"})
 
@@ -268,11 +279,14 @@ class TextEmbedder(TextInputMixin, _EmbedderMixin):
         ``"auto"`` picks cuda, then mps, then cpu.
     precision : {"auto", "fp32", "bf16"}, default="auto"
         ``"auto"`` is bf16 on a GPU that supports it, fp32 elsewhere.
-    num_workers : int, default=0
-        DataLoader worker processes tokenizing in parallel.
+    num_workers : int or "auto", default="auto"
+        DataLoader worker processes tokenizing in parallel; ``"auto"`` is none (fast tokenizers
+        encode a batch in the main process faster than a worker can send it back).
     cache : bool, default=True
         Keep embeddings in the feature cache (memory + disk), so embedding the same samples again
         (other folds, other pipelines, ``rank_checkpoints``) is free.
+    verbose : int, default=0
+        ``1`` shows a progress bar in ``transform``; ``0`` prints nothing.
 
     Attributes
     ----------
@@ -309,7 +323,8 @@ class TextEmbedder(TextInputMixin, _EmbedderMixin):
         batch_size: int = 64,
         device: str = "auto",
         precision: str = "auto",
-        num_workers: int = 0,
+        num_workers: int | str = "auto",
         cache: bool = True,
+        verbose: int = 0,
     ) -> None:
         vars(self).update({k: v for k, v in locals().items() if k != "self"})
