@@ -41,6 +41,11 @@ def is_own_shard(shard: Path) -> bool:
     return bool(_SHARD.fullmatch(shard.name) and _KEY.fullmatch(shard.parent.name))
 
 
+def is_own_index(path: Path) -> bool:
+    """Whether ``path`` is a model folder's index as the store names it (see ``_shard_index``)."""
+    return path.name == "index.json" and bool(_KEY.fullmatch(path.parent.name))
+
+
 def signature(secret: bytes, model_key: str, keys: Sequence[str], rows: torch.Tensor) -> str:
     """HMAC-SHA256 over the format, the model key, the sample keys (in order) and the rows."""
     header = json.dumps([SHARD_FORMAT, model_key, list(keys), str(rows.dtype), list(rows.shape)])
@@ -87,8 +92,9 @@ def warn_if_shared(directory: Path) -> None:
 
 
 def read_shard(shard: Path, model_key: str, secret: bytes, wanted: set[str]):
-    """``(keys, rows)`` of a shard holding some ``wanted`` key, None if it holds none. A ``ValueError``
-    (or safetensors' error) when it fails its checks: corrupt, half-written, forged or moved."""
+    """``(keys, rows)`` of a shard, ``rows`` None when it holds no ``wanted`` key (its keys are then
+    unchecked). A ``ValueError`` (or safetensors' error) when it fails its checks: corrupt,
+    half-written, forged or moved."""
     from safetensors import safe_open
 
     with safe_open(str(shard), framework="pt") as f:
@@ -103,7 +109,7 @@ def read_shard(shard: Path, model_key: str, secret: bytes, wanted: set[str]):
         ):
             raise ValueError("not a shard of this format")
         if wanted.isdisjoint(keys):
-            return None
+            return keys, None
         rows = f.get_tensor("rows")
     if not hmac.compare_digest(signature(secret, model_key, keys, rows), str(meta.get("mac"))):
         raise ValueError("signature mismatch")

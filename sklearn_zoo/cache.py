@@ -24,10 +24,12 @@ from typing import Any
 import torch
 
 from ._config import cache_dir, make_private_dir
+from ._shard_index import INDEX, holders, index_stamp, read_index, tag, tags, update_index
 from ._shards import (
     SECRET,
     SHARD_FORMAT,
     check_model_key,
+    is_own_index,
     is_own_shard,
     read_or_create_secret,
     read_shard,
@@ -63,6 +65,7 @@ class FeatureStore:
         self._used = 0
         self._lock = threading.Lock()
         self._secret: bytes | None = None
+        self._indexes: dict[Path, tuple[Any, dict[str, str], dict[str, list[str]]]] = {}
         self.stats = {"hits": 0, "computed": 0, "corrupt": 0}
 
     # -- memory ----------------------------------------------------------------------------
@@ -102,13 +105,27 @@ class FeatureStore:
     def _read_shard(self, shard: Path, model_key: str, secret: bytes, wanted: set[str]):
         try:
             return read_shard(shard, model_key, secret, wanted)
+        except FileNotFoundError:  # evicted by another process since the folder was listed
+            return None
         except Exception:  # noqa: BLE001 - whatever is wrong with it, it is deleted and recomputed
             self.stats["corrupt"] += 1
             with contextlib.suppress(OSError):
                 shard.unlink(missing_ok=True)
             return None
 
+    def _index(self, folder: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """The folder's index and its inversion, parsed again only when the file changed."""
+        stamp = index_stamp(folder)
+        known = self._indexes.get(folder)
+        if known is None or known[0] != stamp or stamp is None:
+            entries = read_index(folder) if stamp is not None else {}
+            known = self._indexes[folder] = (stamp, entries, holders(entries))
+        return known[1], known[2]
+
     def _disk_lookup(self, model_key: str, wanted: set[str]) -> dict[str, torch.Tensor]:
+        """Rows of ``wanted`` keys from the shards the index names for them, and from shards it
+        does not know yet (written by a process whose index update was lost); the index learns
+        what those, and any shard it described wrongly, hold."""
         folder = self._model_dir(model_key)
         if folder is None or not folder.is_dir() or not wanted:
             return {}
@@ -116,17 +133,27 @@ class FeatureStore:
             secret = self._secret_key(create=False)
         except OSError:  # an unreadable key: no shard can be checked, so none is used
             secret = None
+        if not secret:
+            return {}
+        present = {shard.name for shard in folder.glob("*.safetensors") if is_own_shard(shard)}
+        entries, by_tag = self._index(folder)
+        needed = {name for key in wanted for name in by_tag.get(tag(key), ())}
+        unindexed = present - set(entries)
         found: dict[str, torch.Tensor] = {}
-        for shard in sorted(folder.glob("*.safetensors")) if secret else ():
-            read = (
-                self._read_shard(shard, model_key, secret, wanted) if is_own_shard(shard) else None
-            )
+        learned: dict[str, str] = {}
+        for name in sorted((needed & present) | unindexed):
+            read = self._read_shard(folder / name, model_key, secret, wanted)
             if read is None:
                 continue
             keys, rows = read
-            for i, key in enumerate(keys):
+            if entries.get(name) != tags(keys):  # unindexed, or indexed wrongly: corrected
+                learned[name] = tags(keys)
+            for i, key in enumerate(keys if rows is not None else ()):
                 if key in wanted and key not in found:
                     found[key] = rows[i]
+        if learned or set(entries) - present:
+            with contextlib.suppress(OSError):  # a folder this process may only read
+                update_index(folder, learned, present)
         return found
 
     def _disk_store(self, model_key: str, keys: Sequence[str], rows: torch.Tensor) -> None:
@@ -149,6 +176,8 @@ class FeatureStore:
             shard = folder / f"{uuid.uuid4().hex}.safetensors"
             os.replace(tmp, shard)
             self._evict_disk(keep=shard)
+            present = {p.name for p in folder.glob("*.safetensors") if is_own_shard(p)}
+            update_index(folder, {shard.name: tags(list(keys))}, present)
         except OSError as exc:  # read-only location, full disk: carry on without the disk cache
             warnings.warn(
                 f"The feature cache at {self.directory} cannot be written ({exc}); continuing with the "
@@ -214,6 +243,9 @@ class FeatureStore:
         if self.directory is not None and self.directory.is_dir():
             for shard in self._own_shards():
                 shard.unlink(missing_ok=True)
+            for index in self.directory.glob(f"*/{INDEX}"):
+                if is_own_index(index):
+                    index.unlink(missing_ok=True)
 
 
 _STORES: dict[tuple, FeatureStore] = {}

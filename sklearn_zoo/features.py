@@ -111,7 +111,8 @@ class FrozenFeatures:
         return prefix_key(identity, k, channels_last=runtime.frozen_channels_last, dtype=dtype)
 
     def _batches(self, dataset: Any, indices: list[int]) -> Any:
-        """Batches of ``indices`` in order, decoded in ``num_workers`` DataLoader workers."""
+        """Batches of ``indices`` in order, decoded in ``num_workers`` DataLoader workers (with a
+        generator of their own: a fit's seeded stream is the same whether rows come from the cache)."""
         return torch.utils.data.DataLoader(
             dataset,
             batch_size=self.batch_size,
@@ -119,6 +120,7 @@ class FrozenFeatures:
             collate_fn=identity_collate,
             num_workers=self.num_workers if len(indices) > self.batch_size else 0,
             pin_memory=pins_memory(self.device),
+            generator=torch.Generator(),
         )
 
     def _compute(self, dataset: Any, indices: list[int]) -> torch.Tensor | None:

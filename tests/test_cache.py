@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -204,3 +206,78 @@ def test_rows_of_another_precision_are_not_reused(tiny_image_checkpoint, image_d
     assert not np.array_equal(cached, fp32)
     uncached = clone(bf16).set_params(cache=False).fit().transform(X)
     np.testing.assert_array_equal(cached, uncached)
+
+
+def _count_shard_opens(monkeypatch) -> list[str]:
+    """The shard files opened from now on, by name."""
+    import safetensors
+
+    opened: list[str] = []
+    real = safetensors.safe_open
+
+    def counting(path, *args, **kwargs):
+        opened.append(os.path.basename(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(safetensors, "safe_open", counting)
+    return opened
+
+
+def test_a_lookup_opens_only_the_shards_holding_its_rows(tmp_path, monkeypatch):
+    store = FeatureStore(tmp_path, memory_bytes=0, disk_bytes=10**9)
+    for j in range(40):
+        store.put_many(M, [f"{j}-{i}" for i in range(5)], torch.full((5, 3), float(j)))
+    opened = _count_shard_opens(monkeypatch)
+    fresh = FeatureStore(tmp_path, memory_bytes=0, disk_bytes=10**9)  # another process
+    got = fresh.get_many(M, ["7-1", "31-4", "31-0", "nope"])
+    assert set(got) == {0, 1, 2}
+    torch.testing.assert_close(got[1], torch.full((3,), 31.0))
+    assert len(opened) == 2  # of 40 shards
+    assert not fresh.get_many(M, ["nope", "never"])
+    assert len(opened) == 2
+
+
+def test_shards_missing_from_the_index_are_found_and_indexed(tmp_path, monkeypatch):
+    """Two writers at once may lose one's index entry (last rename wins): the shard is still
+    found, read once, and indexed again."""
+    from sklearn_zoo._shard_index import INDEX
+
+    store = FeatureStore(tmp_path, memory_bytes=0, disk_bytes=10**9)
+    store.put_many(M, ["a0", "a1"], torch.zeros(2, 3))
+    lost = (tmp_path / M / INDEX).read_bytes()
+    store.put_many(M, ["b0", "b1"], torch.ones(2, 3))
+    (tmp_path / M / INDEX).write_bytes(lost)  # the other writer's older index lands last
+    opened = _count_shard_opens(monkeypatch)
+    fresh = FeatureStore(tmp_path, memory_bytes=0, disk_bytes=10**9)
+    torch.testing.assert_close(fresh.get_many(M, ["b1"])[0], torch.ones(3))
+    assert len(opened) == 1  # the unindexed shard, which holds it
+    opened.clear()
+    again = FeatureStore(tmp_path, memory_bytes=0, disk_bytes=10**9)
+    assert set(again.get_many(M, ["a0", "b0"])) == {0, 1}
+    assert len(opened) == 2  # both shards, each through the index now
+
+
+def test_concurrent_writers_lose_no_rows(tmp_path):
+    """Four processes write shards to one model folder at once; every row is found afterwards."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    procs = [ctx.Process(target=_write_rows, args=(str(tmp_path), w)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    fresh = FeatureStore(tmp_path, memory_bytes=0, disk_bytes=10**9)
+    keys = [f"{w}-{j}-{i}" for w in range(4) for j in range(10) for i in range(3)]
+    got = fresh.get_many(M, keys)
+    assert len(got) == len(keys)
+    torch.testing.assert_close(got[keys.index("3-9-2")], torch.full((4,), 3.0))
+
+
+def _write_rows(directory: str, worker: int) -> None:
+    store = FeatureStore(directory, memory_bytes=0, disk_bytes=10**9)
+    for j in range(10):
+        store.put_many(
+            M, [f"{worker}-{j}-{i}" for i in range(3)], torch.full((3, 4), float(worker))
+        )

@@ -122,3 +122,41 @@ def test_a_path_traversing_model_key_writes_and_reads_nothing_outside_the_cache(
     with pytest.raises(ValueError, match="key"):
         store.get_many(key, ["s0"])
     assert {p.name for p in tmp_path.iterdir()} <= {"cache"}  # nothing beside the cache
+
+
+def test_a_tampered_index_makes_the_cache_read_or_delete_no_foreign_file(tmp_path, monkeypatch):
+    """The index names shards; whoever rewrites it may name files outside the folder, files the
+    cache did not write, or the victim's shards for keys they do not hold, or make it a link."""
+    import safetensors
+
+    from sklearn_zoo._shard_index import INDEX, INDEX_FORMAT, tags
+
+    model = fingerprint("model")
+    store = FeatureStore(tmp_path / "cache", memory_bytes=0, disk_bytes=10**9)
+    store.put_many(model, ["s0", "s1"], torch.ones(2, 4))
+    folder = tmp_path / "cache" / model
+    (own,) = _shards(folder)
+    foreign = [tmp_path / "secret.safetensors", folder / "model.safetensors"]
+    for path in foreign:
+        save_file({"rows": torch.full((1, 4), 9.0)}, str(path), metadata={"keys": '["s2"]'})
+    lies = {"../../secret.safetensors": tags(["s2"]), "model.safetensors": tags(["s2"])}
+    lies[own.name] = tags(["s2", "s3"])  # an own shard said to hold rows it does not
+    (folder / INDEX).write_text(json.dumps({"format": INDEX_FORMAT, "shards": lies}))
+    opened: list[str] = []
+    real = safetensors.safe_open
+    monkeypatch.setattr(
+        safetensors, "safe_open", lambda p, *a, **k: opened.append(p) or real(p, *a, **k)
+    )
+    fresh = FeatureStore(tmp_path / "cache", memory_bytes=0, disk_bytes=10**9)
+    assert fresh.get_many(model, ["s2", "s3"]) == {}
+    assert {Path(p).name for p in opened} == {own.name}  # read, and the index corrected
+    assert set(fresh.get_many(model, ["s0", "s1"])) == {0, 1}
+    (folder / INDEX).unlink()
+    (folder / INDEX).symlink_to(foreign[0])  # the index as a link to another file
+    fresh = FeatureStore(tmp_path / "cache", memory_bytes=0, disk_bytes=10**9)
+    assert set(fresh.get_many(model, ["s0"])) == {0}
+    fresh.put_many(model, ["s4"], torch.zeros(1, 4))
+    fresh.clear()
+    assert all(path.exists() for path in foreign)
+    with safe_open(str(foreign[0]), framework="pt") as f:  # not overwritten through the link
+        assert f.metadata() == {"keys": '["s2"]'}
