@@ -1,7 +1,8 @@
 """Grid search on a Dask cluster: a ``LocalCluster`` of two worker processes runs the fits and gives
 the same search as ``n_jobs=1``; unfitted estimators travel as small pickles (weights load on the
 worker), fitted ones carry their weights back; the feature cache on a shared path is written by the
-workers and reused. Ray's joblib backend where it is installed."""
+workers and reused; a collection embedded partition by partition on the workers (the guide's
+``dask.bag`` recipe) equals the local run. Ray's joblib backend where it is installed."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from joblib import parallel_config
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
-from sklearn_zoo import PretrainedImageClassifier, PretrainedTextClassifier
+from sklearn_zoo import ImageEmbedder, PretrainedImageClassifier, PretrainedTextClassifier
 from sklearn_zoo.cache import default_store
 
 distributed = pytest.importorskip("distributed")
@@ -207,6 +208,37 @@ def test_feature_cache_on_a_shared_path(
     np.testing.assert_array_equal(
         again.cv_results_["mean_test_score"], first.cv_results_["mean_test_score"]
     )
+
+
+def test_a_collection_embedded_on_the_cluster_equals_the_local_run(
+    client, tiny_image_checkpoint, tmp_path
+):
+    """The recipe of the distributed guide: a ``dask.bag`` of image paths, the fitted embedder as
+    one delayed object that each worker fetches, one ``transform`` per partition."""
+    import dask
+    import dask.bag as db
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(30):
+        paths.append(str(tmp_path / f"{i}.png"))
+        Image.fromarray(rng.integers(0, 255, (20 + i, 36, 3), dtype=np.uint8)).save(paths[-1])
+    # no cache: the workers compute every row, none is read from what the local run wrote
+    emb = ImageEmbedder(tiny_image_checkpoint, image_size=32, batch_size=4, cache=False).fit()
+
+    def embed(part, estimator):
+        return [estimator.transform(list(part))]
+
+    workers = set(client.scheduler_info()["workers"])
+    with _torch_threads_of(client):
+        local = emb.transform(paths)
+        bag = db.from_sequence(paths, npartitions=3)
+        with distributed.get_task_stream(client) as tasks:
+            parts = bag.map_partitions(embed, dask.delayed(emb)).compute()
+    assert len(parts) == 3
+    assert tasks.data and {task["worker"] for task in tasks.data} <= workers
+    np.testing.assert_array_equal(np.concatenate(parts), local)
 
 
 def test_ray_backend_matches_n_jobs_1(image_clf, image_data, cluster_cache):
