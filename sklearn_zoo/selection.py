@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import type_of_target
 
+from ._progress import progress
 from .zoo import CheckpointSpec, get_checkpoint, list_checkpoints
 
 
@@ -29,6 +31,7 @@ def rank_checkpoints(
     device: str = "auto",
     n_jobs: int | None = None,
     as_frame: bool | str = "auto",
+    verbose: int = 0,
 ) -> Any:
     """Rank checkpoints by the cross-validated score of a linear probe on their frozen features.
 
@@ -60,6 +63,9 @@ def rank_checkpoints(
     as_frame : bool or "auto", default="auto"
         ``True`` returns a pandas DataFrame (pandas must be installed), ``False`` a dict of
         arrays, ``"auto"`` a DataFrame when pandas is installed and a dict otherwise.
+    verbose : int, default=0
+        ``1`` shows a progress bar over the checkpoints and prints one line per checkpoint as
+        it is scored; ``2`` also the embedders' bars; ``0`` prints nothing.
 
     Returns
     -------
@@ -85,9 +91,12 @@ def rank_checkpoints(
     >>> table["checkpoint"][0]
     'all-MiniLM-L6-v2'
     """
-    from .estimators import ImageEmbedder, TextEmbedder
-
     frame = _wants_frame(as_frame)
+    if isinstance(verbose, bool) or not isinstance(verbose, Integral) or verbose < 0:
+        raise ValueError(
+            f"The 'verbose' parameter of rank_checkpoints must be an int >= 0. Got {verbose!r} "
+            "instead."
+        )
     modality = "text" if _looks_like_text(X) else "image"
     if checkpoints is None:
         checkpoints = [spec.name for spec in list_checkpoints(modality=modality, offline=True)]
@@ -100,32 +109,46 @@ def rank_checkpoints(
     probe = make_pipeline(
         StandardScaler(), RidgeCV() if continuous else LogisticRegression(max_iter=2000)
     )
+    settings = {"image_size": image_size, "batch_size": batch_size, "device": device}
     rows = []
-    for checkpoint in checkpoints:
-        spec = get_checkpoint(checkpoint)
-        if spec.modality == "text":
-            embedder = TextEmbedder(spec, batch_size=batch_size, device=device)
-        else:
-            embedder = ImageEmbedder(
-                spec, image_size=image_size, batch_size=batch_size, device=device
-            )
-        start = time.perf_counter()
-        features = embedder.fit().transform(X)
-        embedded = time.perf_counter() - start
-        result = cross_validate(probe, features, y, cv=cv, scoring=scoring, n_jobs=n_jobs)
-        rows.append(
-            {
-                "checkpoint": spec.name,
-                "mean_score": float(np.mean(result["test_score"])),
-                "std_score": float(np.std(result["test_score"])),
-                "embed_seconds": embedded,
-                "probe_seconds": float(np.sum(result["fit_time"] + result["score_time"])),
-                "feature_dim": features.shape[1],
-                "num_params": spec.num_params,
-                "license": spec.license,
-            }
-        )
+    with progress(len(checkpoints), verbose, "rank_checkpoints", unit="checkpoint") as bar:
+        for checkpoint in checkpoints:
+            row = _score(checkpoint, X, y, probe, cv, scoring, n_jobs, verbose, settings)
+            rows.append(row)
+            if verbose:  # above the bar, which stays at the bottom
+                bar.write(
+                    f"{row['checkpoint']}: {row['mean_score']:.4f} (+/- {row['std_score']:.4f}), "
+                    f"embedded in {row['embed_seconds']:.1f} s"
+                )
+            bar.update()
     return _table(rows, frame)
+
+
+def _score(checkpoint, X, y, probe, cv, scoring, n_jobs, verbose, settings) -> dict[str, Any]:
+    """One row of the table: ``checkpoint`` embeds ``X`` and its probe is cross-validated."""
+    from .estimators import ImageEmbedder, TextEmbedder
+
+    spec = get_checkpoint(checkpoint)
+    shown = {"verbose": max(int(verbose) - 1, 0), **settings}
+    if spec.modality == "text":
+        shown.pop("image_size")
+        embedder = TextEmbedder(spec, **shown)
+    else:
+        embedder = ImageEmbedder(spec, **shown)
+    start = time.perf_counter()
+    features = embedder.fit().transform(X)
+    embedded = time.perf_counter() - start
+    result = cross_validate(probe, features, y, cv=cv, scoring=scoring, n_jobs=n_jobs)
+    return {
+        "checkpoint": spec.name,
+        "mean_score": float(np.mean(result["test_score"])),
+        "std_score": float(np.std(result["test_score"])),
+        "embed_seconds": embedded,
+        "probe_seconds": float(np.sum(result["fit_time"] + result["score_time"])),
+        "feature_dim": features.shape[1],
+        "num_params": spec.num_params,
+        "license": spec.license,
+    }
 
 
 def _wants_frame(as_frame: bool | str) -> bool:

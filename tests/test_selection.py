@@ -128,3 +128,20 @@ def test_rank_checkpoints_dict_rows_are_best_first(
     assert sorted(table["checkpoint"]) == sorted(names)
     assert (np.diff(table["mean_score"]) <= 0).all()
     assert table["mean_score"].dtype == np.float64 and table["feature_dim"].dtype.kind == "i"
+
+
+def test_rank_checkpoints_prints_one_line_per_checkpoint_at_verbose_1(
+    tiny_image_checkpoint, second_image_checkpoint, image_data, capsys
+):
+    X, y = image_data
+    names = [tiny_image_checkpoint, second_image_checkpoint]
+    rank_checkpoints(X, y, names, cv=2, image_size=32, as_frame=False)
+    assert capsys.readouterr() == ("", "")  # verbose=0: silent
+    rank_checkpoints(X, y, names, cv=2, image_size=32, as_frame=False, verbose=1)
+    out, err = capsys.readouterr()
+    lines = [line for line in (out + err).splitlines() if "embedded in" in line]
+    assert len(lines) == 2 and {line.split(":")[0] for line in lines} <= {*names, "timm"}
+    assert "rank_checkpoints" in err and "2/2" in err  # the bar over the checkpoints
+    assert "transform" not in err  # the embedders' bars only at verbose=2
+    with pytest.raises(ValueError, match="'verbose' parameter of rank_checkpoints"):
+        rank_checkpoints(X, y, names, verbose=-1)
