@@ -1,13 +1,15 @@
 """Large collections: throughput and peak memory of ``ImageEmbedder.transform`` on image files and
 ``TextEmbedder.transform`` on texts as N grows, DataLoader workers 0 against ``"auto"``, and the time
 of a feature-cache lookup among 10 and 1,000 shards. It writes its own synthetic JPEGs (640 x 480 by
-default, smooth shapes and noise: 30-60 kB, as photos) and texts into a temporary folder, measures
-each point in a fresh process (peak RSS of that process and, separately, of its DataLoader workers)
-and appends one JSON line per point to ``--out``.
+default, smooth shapes and noise: 30-60 kB, as photos; ``--unique`` distinct files, cycled through
+for larger N, each path decoded anew) and texts into a temporary folder, measures each point in a
+fresh process (wall time of ``transform``, peak RSS of the process) and appends one JSON line per
+point to ``--out``.
 
     python benchmarks/scale.py images --n 1000 5000 20000 [--workers 0 auto] [--size 96]
     python benchmarks/scale.py texts --n 10000 100000
     python benchmarks/scale.py cache --shards 10 1000
+    python benchmarks/scale.py table --out scale.jsonl    # the tables of docs/benchmarks.md
 """
 
 from __future__ import annotations
@@ -24,141 +26,16 @@ from pathlib import Path
 import numpy as np
 from _common import machine, measure
 
-WORDS = [
-    "the",
-    "a",
-    "of",
-    "and",
-    "to",
-    "in",
-    "is",
-    "it",
-    "that",
-    "was",
-    "for",
-    "on",
-    "with",
-    "as",
-    "his",
-    "they",
-    "be",
-    "at",
-    "one",
-    "have",
-    "this",
-    "from",
-    "by",
-    "hot",
-    "word",
-    "but",
-    "what",
-    "some",
-    "we",
-    "can",
-    "out",
-    "other",
-    "were",
-    "all",
-    "there",
-    "when",
-    "up",
-    "use",
-    "your",
-    "how",
-    "said",
-    "an",
-    "each",
-    "she",
-    "which",
-    "do",
-    "their",
-    "time",
-    "if",
-    "will",
-    "way",
-    "about",
-    "many",
-    "then",
-    "them",
-    "write",
-    "would",
-    "like",
-    "so",
-    "these",
-    "her",
-    "long",
-    "make",
-    "thing",
-    "see",
-    "him",
-    "two",
-    "has",
-    "look",
-    "more",
-    "day",
-    "could",
-    "go",
-    "come",
-    "did",
-    "number",
-    "sound",
-    "no",
-    "most",
-    "people",
-    "my",
-    "over",
-    "know",
-    "water",
-    "than",
-    "call",
-    "first",
-    "who",
-    "may",
-    "down",
-    "side",
-    "been",
-    "now",
-    "find",
-    "any",
-    "new",
-    "work",
-    "part",
-    "take",
-    "get",
-    "place",
-    "made",
-    "live",
-    "where",
-    "after",
-    "back",
-    "little",
-    "only",
-    "round",
-    "man",
-    "year",
-    "came",
-    "show",
-    "every",
-    "good",
-    "me",
-    "give",
-    "our",
-    "under",
-    "name",
-    "very",
-    "through",
-    "just",
-    "form",
-    "sentence",
-    "great",
-    "think",
-    "say",
-    "help",
-    "low",
-    "line",
-    "differ",
-    "turn",
-]
+WORDS = (  # noqa: SIM905 - a paragraph reads better than a column of words
+    "the a of and to in is it that was for on with as his they be at one have this from by "
+    "hot word but what some we can out other were all there when up use your how said an "
+    "each she which do their time if will way about many then them write would like so these "
+    "her long make thing see him two has look more day could go come did number sound no "
+    "most people my over know water than call first who may down side been now find any new "
+    "work part take get place made live where after back little only round man year came "
+    "show every good me give our under name very through just form sentence great think say "
+    "help low line differ turn"
+).split()
 
 
 def write_jpegs(folder: Path, n: int, width: int, height: int) -> list[str]:
@@ -198,6 +75,7 @@ def make_texts(n: int, seed: int = 0) -> list[str]:
 
 
 def _peaks() -> dict[str, float]:
+    # the workers' figure is the largest child's, pages shared with this process included (fork)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"peak_rss_mb": round(own, 1), "worker_peak_rss_mb": round(workers, 1)}
@@ -262,6 +140,34 @@ def cache_lookup(folder: str, shards: int, rows: int, dim: int, repeats: int = 2
     return result
 
 
+def tables(records: list[dict]) -> str:
+    """The markdown tables of docs/benchmarks.md from the JSON lines (the last run of each point)."""
+    points = {(r["part"], r.get("n"), r.get("workers"), r.get("shards")): r for r in records}
+    lines = [
+        "| collection | N | workers | items/s | s per 1,000 | peak RSS (MB) | output (MB) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (part, n, workers, _), r in sorted(
+        (k, v) for k, v in points.items() if k[0] in ("images", "texts")
+    ):
+        lines.append(
+            f"| {part} | {n:,} | {workers} | {r['per_s']:.0f} | {1000 / r['per_s']:.1f} "
+            f"| {r['peak_rss_mb']:.0f} | {r['output_mb']:.0f} |"
+        )
+    lines += [
+        "",
+        "| shards in the folder | lookup with the index (ms) | shards opened "
+        "| without the index (ms) | shards opened |",
+        "|---|---|---|---|---|",
+    ]
+    for key, r in sorted((k, v) for k, v in points.items() if k[0] == "cache"):
+        lines.append(
+            f"| {key[3]:,} | {r['indexed_ms']:.1f} | {r['indexed_shards_opened']} "
+            f"| {r['no_index_ms']:.1f} | {r['no_index_shards_opened']} |"
+        )
+    return "\n".join(lines)
+
+
 def _emit(out: Path, record: dict) -> None:
     print(json.dumps(record))
     with out.open("a") as f:
@@ -270,7 +176,7 @@ def _emit(out: Path, record: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("part", choices=["images", "texts", "cache"])
+    parser.add_argument("part", choices=["images", "texts", "cache", "table"])
     parser.add_argument("--n", type=int, nargs="+", default=None)
     parser.add_argument("--workers", nargs="+", default=["0", "auto"])
     parser.add_argument("--size", type=int, default=96, help="ImageEmbedder image_size")
@@ -278,8 +184,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--shards", type=int, nargs="+", default=[10, 1000])
     parser.add_argument("--data", type=Path, default=None, help="keep the JPEGs here (reused)")
+    parser.add_argument("--unique", type=int, default=2000, help="distinct files, then cycled")
     parser.add_argument("--out", type=Path, default=Path("scale.jsonl"))
     args = parser.parse_args()
+    if args.part == "table":
+        print(tables([json.loads(line) for line in args.out.read_text().splitlines() if line]))
+        return
     base = {"part": args.part, "machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M")}
     print(base["machine"])
     tmp = Path(tempfile.mkdtemp(prefix="scale-"))
@@ -287,11 +197,10 @@ def main() -> None:
         if args.part == "images":
             ns = args.n or [1000, 5000, 20000]
             start = time.perf_counter()
-            paths = write_jpegs(args.data or tmp / "jpegs", max(ns), *args.photo)
-            kb = np.mean([Path(p).stat().st_size for p in paths[:200]]) / 1024
-            print(
-                f"{len(paths)} JPEGs ready in {time.perf_counter() - start:.0f} s, {kb:.0f} kB each"
-            )
+            files = write_jpegs(args.data or tmp / "jpegs", min(args.unique, max(ns)), *args.photo)
+            kb = np.mean([Path(p).stat().st_size for p in files[:200]]) / 1024
+            print(f"{len(files)} JPEGs in {time.perf_counter() - start:.0f} s, {kb:.0f} kB each")
+            paths = [files[i % len(files)] for i in range(max(ns))]  # each decoded anew
             for n in ns:
                 for workers in args.workers:
                     fn = functools.partial(embed_images, paths[:n], workers, args.size, args.batch)
