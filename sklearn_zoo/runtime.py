@@ -103,12 +103,13 @@ def resolve_num_workers(num_workers: int | str, inputs: Any, batch_size: int) ->
     """The DataLoader workers for checked ``inputs`` (an ``ImageSource``, or a list of texts).
     An int is kept. ``"auto"``: one worker per CPU this process may use, less one for the model
     (at least one, at most 8), for decoded inputs (:data:`DECODED_KINDS`) of more than one batch;
-    otherwise none, and none in a daemonic process (it cannot start any)."""
+    otherwise none, and none in a process that multiprocessing started (joblib's and Dask's
+    workers: the CPUs are shared out already, and a daemonic one cannot start any)."""
     if num_workers != "auto":
         return int(num_workers)
     if getattr(inputs, "kind", "text") not in DECODED_KINDS or len(inputs) <= batch_size:
         return 0
-    if multiprocessing.current_process().daemon:
+    if multiprocessing.current_process().daemon or multiprocessing.parent_process() is not None:
         return 0
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return min(max((cpus or 1) - 1, 1), MAX_AUTO_WORKERS)
