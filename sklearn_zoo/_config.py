@@ -1,4 +1,4 @@
-"""Process-wide settings read from the environment: offline mode, cache location, device choice."""
+"""Process-wide settings read from the environment: offline mode, the cache folder and its permissions."""
 
 from __future__ import annotations
 
@@ -52,51 +52,3 @@ def sharing_problem(path: Path, parent: bool = False) -> str | None:
     if mode & 0o022 and not (parent and mode & stat.S_ISVTX):
         return f"can be written by other users (mode {mode:o})"
     return None
-
-
-def resolve_device(device: str = "auto", owner: str | None = None) -> str:
-    """``"auto"`` picks cuda, then mps, then cpu; any other value is checked and returned as given.
-
-    A value torch does not parse, or a device this machine does not have, is a ``ValueError``
-    (``owner``, the estimator's class name, goes into the message).
-    """
-    import torch
-
-    if device != "auto":
-        _check_device(device, torch, f" of {owner}" if owner else "")
-        return device
-    if torch.cuda.is_available():
-        return "cuda"
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return "mps"
-    return "cpu"
-
-
-def _check_device(device: str, torch, where: str) -> None:
-    try:
-        parsed = torch.device(device)
-    except (RuntimeError, TypeError, ValueError):
-        raise ValueError(
-            f"The 'device' parameter{where} must be 'auto' or a torch device such as 'cpu', "
-            f"'cuda', 'cuda:1' or 'mps'. Got {device!r} instead."
-        ) from None
-    if parsed.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(
-                f"The 'device' parameter{where} is {device!r}, but CUDA is not available on this "
-                "machine (torch.cuda.is_available() is False). Use device='auto' or device='cpu'."
-            )
-        count = torch.cuda.device_count()
-        if parsed.index is not None and parsed.index >= count:
-            raise ValueError(
-                f"The 'device' parameter{where} is {device!r}, but this machine has {count} CUDA "
-                f"device(s): use an index in [0, {count - 1}]."
-            )
-    if parsed.type == "mps":
-        mps = getattr(torch.backends, "mps", None)
-        if mps is None or not mps.is_available():
-            raise ValueError(
-                f"The 'device' parameter{where} is {device!r}, but MPS is not available on this "
-                "machine. Use device='auto' or device='cpu'."
-            )

@@ -34,12 +34,7 @@ from ._shards import (
     signature,
     warn_if_shared,
 )
-from .backbones import Backbone
-from .inputs import TensorDataset
-from .module import wants_channels_last
 
-# beyond this, one fit's cached activations are not worth their memory: training runs uncached
-MAX_FIT_BYTES = 4 * 2**30
 _DEFAULT_MEMORY = 1 * 2**30
 _DEFAULT_DISK = 2 * 2**30
 
@@ -221,43 +216,6 @@ class FeatureStore:
                 shard.unlink(missing_ok=True)
 
 
-def prefix_key(
-    spec: Any,
-    *,
-    pretrained: bool,
-    seed: int | None,
-    k: int,
-    pooling: dict,
-    inputs: str,
-    channels_last: bool = False,
-) -> str | None:
-    """What makes prefix activations reusable: the weights, the boundary, the preprocessing, and
-    the memory layout they were computed in (NHWC and NCHW kernels differ in the last bits).
-
-    Random weights (``pretrained=False``) are only reproducible with a seed; without one, None.
-    """
-    if not pretrained and seed is None:
-        return None
-    weights: Any = None
-    if os.path.exists(spec.identifier):  # local files: their content may change under the same name
-        stat = os.stat(spec.identifier)
-        weights = (os.path.abspath(spec.identifier), stat.st_size, stat.st_mtime_ns)
-    options = {k: v for k, v in spec.options.items() if not callable(v)}
-    return fingerprint(
-        spec.source,
-        spec.identifier,
-        options,
-        weights,
-        pretrained,
-        None if pretrained else seed,
-        k,
-        pooling,
-        inputs,
-        "nhwc" if channels_last else "nchw",
-        torch.__version__,
-    )
-
-
 _STORES: dict[tuple, FeatureStore] = {}
 
 
@@ -272,87 +230,3 @@ def default_store() -> FeatureStore:
     if config not in _STORES:
         _STORES[config] = FeatureStore(directory, config[1], config[2])
     return _STORES[config]
-
-
-class FrozenFeatureCache:
-    """Runs ``backbone``'s first ``k`` blocks (eval mode, inference mode) over the samples it has
-    not seen before; ``model_key=None`` keeps the rows for this fit only. Rows are written under
-    ``model_key``, and read from it or, failing that, from the ``read_keys``."""
-
-    def __init__(
-        self,
-        backbone: Backbone,
-        k: int,
-        *,
-        device: str,
-        batch_size: int,
-        model_key: str | None = None,
-        read_keys: Sequence[str] = (),
-        store: FeatureStore | None = None,
-        autocast_dtype: torch.dtype | None = None,
-        max_bytes: int | None = MAX_FIT_BYTES,
-    ) -> None:
-        self.backbone = backbone
-        self.k = k
-        self.device = device
-        self.batch_size = max(int(batch_size), 1)
-        self.model_key = model_key
-        self.read_keys = tuple(read_keys)
-        self.store = store if model_key is not None else None
-        self.autocast_dtype = autocast_dtype
-        self.max_bytes = max_bytes
-
-    def _compute(self, dataset: Any, indices: list[int]) -> torch.Tensor | None:
-        chunks: list[torch.Tensor] = []
-        was_training = self.backbone.training
-        self.backbone.to(self.device).eval()
-        # frozen images run NHWC where that is faster (the layout prefix_key records)
-        nhwc = wants_channels_last(self.device, "image")
-        autocast = (
-            torch.autocast(torch.device(self.device).type, dtype=self.autocast_dtype)
-            if self.autocast_dtype is not None
-            else contextlib.nullcontext()
-        )
-        try:
-            with torch.inference_mode(), autocast:
-                for start in range(0, len(indices), self.batch_size):
-                    X, _ = dataset.__getitems__(indices[start : start + self.batch_size])
-                    X = {k: v.to(self.device) for k, v in X.items()}
-                    if nhwc and "pixel_values" in X:
-                        X["pixel_values"] = X["pixel_values"].contiguous(
-                            memory_format=torch.channels_last
-                        )
-                    out = (
-                        self.backbone.forward_prefix(X.get("pixel_values", X), self.k).float().cpu()
-                    )
-                    too_big = (
-                        self.max_bytes is not None
-                        and out[0].numel() * out.element_size() * len(dataset) > self.max_bytes
-                    )
-                    if not chunks and too_big:
-                        return None
-                    chunks.append(out)
-        finally:
-            self.backbone.train(was_training)
-        return torch.cat(chunks)
-
-    def wrap(self, dataset: Any) -> TensorDataset | None:
-        """A dataset of prefix outputs with the same targets, or None if it would not fit in memory."""
-        n = len(dataset)
-        if self.store is None:
-            rows = self._compute(dataset, list(range(n)))
-            return None if rows is None else TensorDataset(rows, y=dataset.y)
-        keys = dataset.sample_keys()
-        known = self.store.get_many(self.model_key, keys)
-        for other in self.read_keys:
-            rest = [i for i in range(n) if i not in known]
-            found = self.store.get_many(other, [keys[i] for i in rest]) if rest else {}
-            known.update({rest[j]: row for j, row in found.items()})
-        todo = [i for i in range(n) if i not in known]
-        if todo:
-            computed = self._compute(dataset, todo)
-            if computed is None:
-                return None
-            self.store.put_many(self.model_key, [keys[i] for i in todo], computed)
-            known.update(zip(todo, computed))
-        return TensorDataset(torch.stack([known[i] for i in range(n)]), y=dataset.y)

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from .backbones import Backbone
+from .runtime import as_channels_last
 
 
 def make_head(
@@ -38,13 +39,13 @@ class ZooModule(nn.Module):
         self.backbone = backbone
         self.head = head
         self.split = split
-        self.channels_last = channels_last  # feed 4-D inputs as NHWC (CNNs on a GPU)
+        self.channels_last = channels_last  # feed 4-D inputs as NHWC (see sklearn_zoo.runtime)
 
     def features(
         self, prefix: torch.Tensor | None = None, pixel_values: torch.Tensor | None = None, **text
     ) -> torch.Tensor:
         if self.channels_last:
-            prefix, pixel_values = (_nhwc(prefix), _nhwc(pixel_values))
+            prefix, pixel_values = as_channels_last(prefix), as_channels_last(pixel_values)
         if prefix is not None:
             return self.backbone.forward_suffix(prefix, self.split)
         x = pixel_values if pixel_values is not None else text
@@ -52,23 +53,3 @@ class ZooModule(nn.Module):
 
     def forward(self, **batch: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(**batch))
-
-
-def wants_channels_last(device: str, modality: str) -> bool:
-    """Whether image inference runs NHWC: on CUDA (cuDNN, tensor cores) and on the CPU (oneDNN: on
-    2 cores EfficientNet-Lite0 embeds 1.5x faster than NCHW, same outputs to 1e-5)."""
-    return modality == "image" and torch.device(device).type in ("cpu", "cuda")
-
-
-def trains_channels_last(device: str, modality: str) -> bool:
-    """Whether a trainable image network is stored NHWC: on CUDA only. On the CPU the NHWC
-    backward pass is less accurate (one EfficientNet-Lite0 step, float32 against float64: 2.9%
-    gradient error NHWC, 0.56% NCHW) and fine-tuned accuracy suffered, so CPU training stays NCHW;
-    its frozen prefix is still computed NHWC (see :mod:`sklearn_zoo.cache`)."""
-    return wants_channels_last(device, modality) and torch.device(device).type == "cuda"
-
-
-def _nhwc(x: torch.Tensor | None) -> torch.Tensor | None:
-    if isinstance(x, torch.Tensor) and x.dim() == 4:
-        return x.contiguous(memory_format=torch.channels_last)
-    return x

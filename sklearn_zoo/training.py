@@ -16,6 +16,7 @@ from skorch.hf import AccelerateMixin
 
 from ._compat import free_accelerator_state, set_training, uncompiled, unwrap_accelerated
 from .inputs import identity_collate
+from .runtime import fused_adamw, pins_memory
 
 
 class WarmupCosine:
@@ -248,7 +249,7 @@ def _optimizer_params(
         "lr": lr,
         "optimizer__weight_decay": weight_decay,
         # one fused kernel for all parameters instead of a Python loop over them (CPU and CUDA)
-        **({"optimizer__fused": True} if _fused_adamw(device) else {}),
+        **({"optimizer__fused": True} if fused_adamw(device) else {}),
         "optimizer__param_groups": [("backbone.*", {"lr": lr * backbone_lr_scale})],
     }
 
@@ -294,7 +295,7 @@ def _loader_params(num_workers: int, device: str) -> dict[str, Any]:
     loader: dict[str, Any] = {"collate_fn": identity_collate, "num_workers": num_workers}
     if num_workers:
         loader["persistent_workers"] = False
-    if device.startswith("cuda"):
+    if pins_memory(device):
         loader["pin_memory"] = True
     return {
         **{f"iterator_train__{k}": v for k, v in loader.items()},
@@ -313,10 +314,6 @@ def _with_user_params(params: dict[str, Any], extra: dict[str, Any]) -> dict[str
         params.pop("optimizer__fused", None)
     params.update(extra)
     return params
-
-
-def _fused_adamw(device: str) -> bool:
-    return torch.device(device).type in ("cpu", "cuda")
 
 
 def _sink(verbose: int):

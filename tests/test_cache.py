@@ -9,17 +9,9 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_zoo import ImageEmbedder, PretrainedImageClassifier
-from sklearn_zoo.cache import FeatureStore, default_store, fingerprint
+from sklearn_zoo.cache import FeatureStore, fingerprint
 
 M = fingerprint("m")  # a model key as prefix_key() makes them: 32 hex digits
-
-
-@pytest.fixture
-def fresh_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("SKLEARN_ZOO_CACHE", str(tmp_path / "cache"))
-    store = default_store()
-    store.clear()
-    return store
 
 
 def test_store_round_trip_and_memory_bound(tmp_path):
@@ -192,3 +184,15 @@ def test_a_cache_folder_owned_by_another_user_is_used_with_a_warning(tmp_path):
         pytest.skip("changing a folder's owner needs root")
     (message,) = _warnings_of(FeatureStore(folder, memory_bytes=0, disk_bytes=10**6))
     assert f"{folder} belongs to another user (uid {os.getuid() + 1})" in message
+
+
+def test_rows_of_another_precision_are_not_reused(tiny_image_checkpoint, image_data, fresh_store):
+    X, _ = image_data
+    fp32 = ImageEmbedder(tiny_image_checkpoint, image_size=32).fit().transform(X)
+    computed = fresh_store.stats["computed"]
+    bf16 = ImageEmbedder(tiny_image_checkpoint, image_size=32, precision="bf16").fit()
+    cached = bf16.transform(X)
+    assert fresh_store.stats["computed"] == computed + len(X)  # its own rows, not the fp32 ones
+    assert not np.array_equal(cached, fp32)
+    uncached = clone(bf16).set_params(cache=False).fit().transform(X)
+    np.testing.assert_array_equal(cached, uncached)

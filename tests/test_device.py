@@ -15,8 +15,7 @@ import torch
 from skorch.exceptions import DeviceWarning
 
 from sklearn_zoo import ImageEmbedder, PretrainedImageClassifier, TextEmbedder
-from sklearn_zoo._config import resolve_device
-from sklearn_zoo.estimators._base import autocast_dtype
+from sklearn_zoo.runtime import autocast_dtype, resolve_device
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 

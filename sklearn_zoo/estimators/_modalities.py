@@ -4,6 +4,7 @@ The image half imports torchvision on first use, so text estimators never load i
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from numbers import Integral
 from typing import Any
 
@@ -29,6 +30,70 @@ TEXT_CONSTRAINTS = {
 }
 
 
+@dataclass(frozen=True)
+class ImagePrepared:
+    """An image checkpoint's preprocessing at the fitted size: evaluation and training transforms,
+    and the limits image files are decoded within."""
+
+    transform: Callable
+    train_transform: Callable
+    size: int
+    min_side: int  # the smallest side a JPEG may be decoded at (``Image.draft``)
+    max_pixels: int | None  # the estimator's ``max_image_pixels``
+
+    @property
+    def augments(self) -> bool:
+        """Whether training images are random (then frozen features cannot be computed once)."""
+        return self.train_transform is not self.transform
+
+    def dataset(self, inputs: Any, idx: np.ndarray, y: Any = None, training: bool = False) -> Any:
+        from ..inputs.images import ImageDataset
+
+        transform = self.train_transform if training else self.transform
+        return ImageDataset(inputs.subset(idx), transform, y, self.max_pixels, self.min_side)
+
+    def inference_order(self, inputs: Any) -> np.ndarray | None:
+        return None
+
+    def signature(self) -> str:
+        """What the feature cache keys on."""
+        return repr(self.transform)
+
+    def attributes(self) -> dict[str, Any]:
+        """The fitted attributes that hold it."""
+        return {"preprocess_": self.transform, "image_size_": self.size}
+
+
+@dataclass(frozen=True)
+class TextPrepared:
+    """A text checkpoint's tokenizer and truncation length."""
+
+    tokenizer: Any
+    max_length: int
+    augments = False
+
+    def dataset(
+        self, inputs: list[str], idx: np.ndarray, y: Any = None, training: bool = False
+    ) -> TextDataset:
+        return TextDataset([inputs[i] for i in idx], self.tokenizer, self.max_length, y)
+
+    def inference_order(self, inputs: list[str]) -> np.ndarray | None:
+        """Longest first: batches of similar lengths pad less."""
+        return np.argsort([-len(t) for t in inputs], kind="stable")
+
+    def signature(self) -> str:
+        """What the feature cache keys on."""
+        tok = self.tokenizer
+        return f"{type(tok).__name__}|{tok.name_or_path}|{len(tok)}|{self.max_length}"
+
+    def attributes(self) -> dict[str, Any]:
+        """The fitted attributes that hold it."""
+        return {"tokenizer_": self.tokenizer, "max_length_": self.max_length}
+
+
+Prepared = ImagePrepared | TextPrepared
+
+
 class ImageInputMixin:
     """Images: arrays (NHWC/NCHW, uint8/uint16/float), file paths, PIL images; files are decoded
     with the estimator's ``max_image_pixels`` and never below the resize its checkpoint needs."""
@@ -41,21 +106,18 @@ class ImageInputMixin:
 
         return as_image_source(X)
 
-    def _prepare_inputs(self, spec: CheckpointSpec) -> dict[str, Any]:
+    def _prepare_inputs(self, spec: CheckpointSpec) -> ImagePrepared:
         from ..inputs.transforms import make_transform
 
         size = self.image_size or spec.image.size
         evaluate = make_transform(spec.image, size)
         train = make_transform(spec.image, size, self.augment) if self.augment else evaluate
-        return {
-            "eval": evaluate,
-            "train": train,
-            "min_side": _min_side(spec, size),
-            "fitted": {"preprocess_": evaluate, "image_size_": size},
-        }
+        return ImagePrepared(evaluate, train, size, _min_side(spec, size), _max_pixels(self))
 
-    def _fitted_prep(self) -> dict[str, Any]:
-        return {"eval": self.preprocess_, "min_side": _min_side(self.spec_, self.image_size_)}
+    def _fitted_prep(self) -> ImagePrepared:
+        size = self.image_size_
+        min_side = _min_side(self.spec_, size)
+        return ImagePrepared(self.preprocess_, self.preprocess_, size, min_side, _max_pixels(self))
 
     def _restore_inputs(self, spec: CheckpointSpec, state: dict, saved: Any, trust: bool) -> dict:
         from ..inputs.transforms import make_transform
@@ -68,20 +130,6 @@ class ImageInputMixin:
             )
         return {"preprocess_": make_transform(spec.image, size)}
 
-    def _prep_signature(self, prep: dict[str, Any]) -> str:
-        return repr(prep["eval"])
-
-    def _make_dataset(self, inputs, prep: dict[str, Any], y: Any, idx: np.ndarray, training: bool):
-        from ..inputs.images import ImageDataset
-
-        transform: Callable = prep["train"] if training else prep["eval"]
-        # an estimator pickled before max_image_pixels existed gets the default
-        max_pixels = getattr(self, "max_image_pixels", DEFAULT_MAX_PIXELS)
-        return ImageDataset(inputs.subset(idx), transform, y, max_pixels, prep["min_side"])
-
-    def _inference_order(self, inputs) -> np.ndarray | None:
-        return None
-
     def _pooling_kwargs(self) -> dict[str, Any]:
         return {}
 
@@ -89,6 +137,11 @@ class ImageInputMixin:
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
+
+
+def _max_pixels(estimator: Any) -> int | None:
+    # an estimator pickled before max_image_pixels existed gets the default
+    return getattr(estimator, "max_image_pixels", DEFAULT_MAX_PIXELS)
 
 
 def _min_side(spec: CheckpointSpec, size: int) -> int:
@@ -105,35 +158,19 @@ class TextInputMixin:
     def _check_inputs(self, X: Any) -> list[str]:
         return as_texts(X)
 
-    def _prepare_inputs(self, spec: CheckpointSpec) -> dict[str, Any]:
+    def _prepare_inputs(self, spec: CheckpointSpec) -> TextPrepared:
         tokenizer = load_tokenizer(spec)
         max_length = int(self.max_length or spec.text.max_length)
         model_max = getattr(tokenizer, "model_max_length", None)
         if isinstance(model_max, int) and model_max < 100_000:
             max_length = min(max_length, model_max)
-        return {
-            "tokenizer": tokenizer,
-            "max_length": max_length,
-            "fitted": {"tokenizer_": tokenizer, "max_length_": max_length},
-        }
+        return TextPrepared(tokenizer, max_length)
 
-    def _fitted_prep(self) -> dict[str, Any]:
-        return {"tokenizer": self.tokenizer_, "max_length": self.max_length_}
+    def _fitted_prep(self) -> TextPrepared:
+        return TextPrepared(self.tokenizer_, self.max_length_)
 
     def _restore_inputs(self, spec: CheckpointSpec, state: dict, saved: Any, trust: bool) -> dict:
         return {"tokenizer_": saved.tokenizer(trust)}
-
-    def _prep_signature(self, prep: dict[str, Any]) -> str:
-        tokenizer = prep["tokenizer"]
-        return f"{type(tokenizer).__name__}|{tokenizer.name_or_path}|{len(tokenizer)}|{prep['max_length']}"
-
-    def _make_dataset(
-        self, inputs: list[str], prep: dict[str, Any], y: Any, idx: np.ndarray, training: bool
-    ):
-        return TextDataset([inputs[i] for i in idx], prep["tokenizer"], prep["max_length"], y)
-
-    def _inference_order(self, inputs: list[str]) -> np.ndarray | None:
-        return np.argsort([-len(t) for t in inputs], kind="stable")
 
     def _pooling_kwargs(self) -> dict[str, Any]:
         return {"pooling": self.pooling} if self.pooling else {}

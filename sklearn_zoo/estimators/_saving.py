@@ -12,10 +12,9 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .. import persistence
-from .._config import resolve_device
 from ..architectures import check_spec, rebuild_backbone
 from ..cache import fingerprint
-from ..module import wants_channels_last
+from ..runtime import frozen_channels_last, resolve_device
 from ..zoo import CheckpointSpec, list_checkpoints
 
 # fitted attributes that are rebuilt on load rather than saved
@@ -237,7 +236,7 @@ class SaveLoadMixin:
         prep = estimator._restore_inputs(spec, state, saved, trust_remote_code)
         vars(estimator).update(estimator._restore(network, {**state, "spec_": spec}, prep, device))
         if estimator.prefix_key_ is not None:
-            layout = wants_channels_last(device, estimator._modality)
+            layout = frozen_channels_last(device, estimator._modality)
             key = fingerprint("saved", estimator.prefix_key_, saved.digest(), layout)
             estimator._saved_rows_key = key
         return estimator

@@ -19,6 +19,9 @@ TEXT_CLASSIFIER_STRATEGIES = (*STRATEGIES, "contrastive")
 CONTRASTIVE_MAX_PER_CLASS = 32
 FINETUNE_MIN_PER_CLASS = 400
 
+# contrastive_pairs=None: SetFit's 20 iterations (40 pairs per sample), at most this many pairs
+PAIRS_PER_SAMPLE, MAX_AUTO_PAIRS = 40, 2000
+
 # max_epochs=None: each stage runs about this many optimizer steps, within [min, max] epochs.
 # The probe stage trains on cached features (its epochs cost next to nothing) and a linear head
 # needs a few hundred steps to converge; fine-tuning stages cost a full pass per epoch.
@@ -60,3 +63,21 @@ def auto_epochs(stage: str, n_train: int, batch_size: int, grad_accumulation_ste
     rule = AUTO_EPOCHS[stage]
     steps_per_epoch = max(math.ceil(math.ceil(n_train / batch_size) / grad_accumulation_steps), 1)
     return int(min(max(math.ceil(rule["steps"] / steps_per_epoch), rule["min"]), rule["max"]))
+
+
+def from_trained_head(strategy: str, stage: str) -> bool:
+    """Whether ``stage`` starts from a head an earlier stage trained (LP-FT's fine-tuning): then
+    everything learns at ``lr * backbone_lr_scale``, the head's rate included."""
+    return strategy == "lp-ft" and stage == "finetune"
+
+
+def keeps_norm_stats(strategy: str) -> bool:
+    """Whether BatchNorm keeps its pretrained statistics while blocks train (LP-FT): in train mode
+    it would normalize by batch statistics and move every feature the probe's head learned on."""
+    return strategy == "lp-ft"
+
+
+def contrastive_pairs(n_train: int, requested: int | None) -> int:
+    """Sentence pairs of a contrastive stage: ``requested``, or SetFit's 20 iterations (40 pairs
+    per training sample), at most ``MAX_AUTO_PAIRS``."""
+    return requested or min(PAIRS_PER_SAMPLE * n_train, MAX_AUTO_PAIRS)

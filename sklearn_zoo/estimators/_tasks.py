@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -14,6 +15,34 @@ from sklearn.utils.multiclass import type_of_target
 from torch import nn
 
 from ._saving import flag, integer, labels, per_output
+
+_LOSSES = {
+    "multiclass": nn.CrossEntropyLoss,
+    "multilabel": nn.BCEWithLogitsLoss,
+    "regression": nn.MSELoss,
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """An encoded ``y``: what the network trains on, and the fitted attributes that decode its
+    predictions (``classes_``, ``multilabel_`` / ``y_mean_``, ``y_scale_``, ...)."""
+
+    y: torch.Tensor
+    n_outputs: int
+    kind: Literal["multiclass", "multilabel", "regression"]
+    attributes: dict[str, Any]
+    codes: np.ndarray | None = None  # class codes of a single-label y (stratified split, pairs)
+    class_sample_weight: np.ndarray | None = None
+
+    def criterion(self) -> nn.Module:
+        """The per-sample loss of this kind of target (reduced by the net, with sample weights)."""
+        return _LOSSES[self.kind](reduction="none")
+
+    @property
+    def min_class_count(self) -> int:
+        """Samples of the rarest class (0 unless single-label)."""
+        return int(np.bincount(self.codes).min()) if self.codes is not None else 0
 
 
 def _as_target(y: Any, n_samples: int) -> np.ndarray:
@@ -43,7 +72,7 @@ class ZooClassifierMixin(ClassifierMixin):
 
     _saved_fields = {"classes_": labels(), "multilabel_": flag()}
 
-    def _encode_target(self, y: Any, n_samples: int) -> dict[str, Any]:
+    def _encode_target(self, y: Any, n_samples: int) -> Target:
         y = _as_target(y, n_samples)
         if y.dtype.kind == "f" and not np.isfinite(y).all():
             raise ValueError(
@@ -57,12 +86,12 @@ class ZooClassifierMixin(ClassifierMixin):
                 raise ValueError(
                     "class_weight is not supported with a multi-label (2-D indicator) y."
                 )
-            return {
-                "y": torch.as_tensor(y, dtype=torch.float32),
-                "n_outputs": y.shape[1],
-                "stratify": None,
-                "fitted": {"classes_": np.arange(y.shape[1]), "multilabel_": True},
-            }
+            return Target(
+                y=torch.as_tensor(y, dtype=torch.float32),
+                n_outputs=y.shape[1],
+                kind="multilabel",
+                attributes={"classes_": np.arange(y.shape[1]), "multilabel_": True},
+            )
         if kind not in ("binary", "multiclass"):
             hint = (
                 " Use the matching Regressor for a continuous target."
@@ -80,20 +109,16 @@ class ZooClassifierMixin(ClassifierMixin):
                 "of at least 2 classes."
             )
         codes = encoder.transform(y)
-        return {
-            "y": torch.as_tensor(codes, dtype=torch.long),
-            "n_outputs": len(encoder.classes_),
-            "stratify": codes,
-            "class_sample_weight": compute_sample_weight(self.class_weight, y)
+        return Target(
+            y=torch.as_tensor(codes, dtype=torch.long),
+            n_outputs=len(encoder.classes_),
+            kind="multiclass",
+            attributes={"classes_": encoder.classes_, "multilabel_": False},
+            codes=codes,
+            class_sample_weight=compute_sample_weight(self.class_weight, y)
             if self.class_weight
             else None,
-            "fitted": {"classes_": encoder.classes_, "multilabel_": False},
-        }
-
-    def _criterion(self, target: dict[str, Any]) -> nn.Module:
-        if target["y"].dtype == torch.float32:
-            return nn.BCEWithLogitsLoss(reduction="none")
-        return nn.CrossEntropyLoss(reduction="none")
+        )
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Confidence scores of the samples: the network's logits.
@@ -191,7 +216,7 @@ class ZooRegressorMixin(RegressorMixin):
         "y_is_1d_": flag(),
     }
 
-    def _encode_target(self, y: Any, n_samples: int) -> dict[str, Any]:
+    def _encode_target(self, y: Any, n_samples: int) -> Target:
         y = _as_target(y, n_samples)
         if y.dtype.kind in "USc" or (
             y.dtype == object and any(isinstance(v, str | bytes | complex) for v in y.ravel())
@@ -213,20 +238,17 @@ class ZooRegressorMixin(RegressorMixin):
         y2 = y.reshape(len(y), -1)
         mean, scale = y2.mean(axis=0), y2.std(axis=0)
         scale[scale == 0] = 1.0
-        return {
-            "y": torch.as_tensor((y2 - mean) / scale, dtype=torch.float32),
-            "n_outputs": y2.shape[1],
-            "stratify": None,
-            "fitted": {
+        return Target(
+            y=torch.as_tensor((y2 - mean) / scale, dtype=torch.float32),
+            n_outputs=y2.shape[1],
+            kind="regression",
+            attributes={
                 "y_mean_": mean,
                 "y_scale_": scale,
                 "n_outputs_": y2.shape[1],
                 "y_is_1d_": y.ndim == 1,
             },
-        }
-
-    def _criterion(self, target: dict[str, Any]) -> nn.Module:
-        return nn.MSELoss(reduction="none")
+        )
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict the target values of ``X``, in the units of the fitted ``y``.

@@ -12,12 +12,11 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._config import resolve_device
-from ..cache import FrozenFeatureCache, default_store, prefix_key
+from ..features import FeatureIdentity, FrozenFeatures, in_inference_order
 from ..loading import load_backbone
-from ..module import wants_channels_last
+from ..runtime import Runtime, autocast_dtype, resolve_device
 from ..zoo import CheckpointSpec, get_checkpoint
-from ._base import _article, autocast_dtype
+from ._base import _article
 from ._docs import DOC_LINK_TEMPLATE
 from ._modalities import IMAGE_CONSTRAINTS, TEXT_CONSTRAINTS, ImageInputMixin, TextInputMixin
 from ._saving import SaveLoadMixin, cache_key
@@ -61,21 +60,15 @@ class _EmbedderMixin(
         self._check_modality(spec)
         device = resolve_device(self.device, type(self).__name__)
         backbone = load_backbone(spec, **self._pooling_kwargs())
-        prep = self._prepare_inputs(spec)
-        key = prefix_key(  # the rows these weights give: shared with every fit that has them
-            spec,
-            pretrained=True,
-            seed=None,
-            k=backbone.num_blocks,
-            pooling=self._pooling_kwargs(),
-            inputs=self._prep_signature(prep),
-            channels_last=wants_channels_last(device, self._modality),
-        )
+        prepared = self._prepare_inputs(spec)
+        identity = FeatureIdentity(spec, True, None, self._pooling_kwargs(), prepared.signature())
+        runtime = Runtime.on(device, self.precision, self._modality)
+        # the rows these weights give: shared with every fit that has them
+        key = FrozenFeatures.key_of(identity, backbone.num_blocks, runtime, autocast=True)
         # everything is computed first: a failed fit leaves the estimator as it was
         vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
-        vars(self).update(
-            {**self._fitted_state(backbone, spec, device, prep["fitted"]), "prefix_key_": key}
-        )
+        state = self._fitted_state(backbone, spec, device, prepared.attributes())
+        vars(self).update({**state, "prefix_key_": key})
         return self
 
     def _fitted_state(
@@ -83,13 +76,12 @@ class _EmbedderMixin(
     ) -> dict[str, Any]:
         """The fitted attributes around a loaded ``backbone`` (``fit`` and ``load``)."""
         backbone.freeze("all")
-        if wants_channels_last(device, self._modality):
-            backbone = backbone.to(memory_format=torch.channels_last)
+        runtime = Runtime.on(device, self.precision, self._modality)
         return {
-            "backbone_": backbone.to(device).eval(),
+            "backbone_": runtime.arrange(backbone, trainable=False).to(device).eval(),
             "spec_": spec,
             "device_": device,
-            "autocast_dtype_": autocast_dtype(self.precision, device),
+            "autocast_dtype_": runtime.autocast_dtype,
             "_n_features_out": backbone.num_features,
             **prep,
         }
@@ -109,23 +101,17 @@ class _EmbedderMixin(
         """
         check_is_fitted(self, "backbone_")
         inputs = self._check_inputs(X)
-        order = self._inference_order(inputs)
-        idx = np.arange(len(inputs)) if order is None else order
-        prep = self._fitted_prep()
-        dataset = self._make_dataset(inputs, prep, None, idx, training=False)
-        cache = FrozenFeatureCache(
+        frozen = FrozenFeatures(
             self.backbone_,
             self.backbone_.num_blocks,
-            device=self.device_,
+            Runtime(self.device_, self.autocast_dtype_, self._modality),
             batch_size=self.batch_size,
-            store=default_store(),
-            **(self._cache_keys() if self.cache else {"model_key": None}),
-            autocast_dtype=self.autocast_dtype_,
+            **(self._cache_keys() if self.cache else {}),
+            autocast=True,
             max_bytes=None,
         )
-        out = cache.wrap(dataset).prefix.numpy()
-        if order is not None:  # back to the caller's order
-            out = out[np.argsort(order)]
+        prepared = self._fitted_prep()
+        out = in_inference_order(prepared, inputs, lambda dataset: frozen.rows(dataset).numpy())
         if self.normalize:
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out

@@ -5,20 +5,13 @@ from __future__ import annotations
 from numbers import Integral
 from typing import Any
 
-import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
-from torch import nn
 
-from ..contrastive import PairDataset, PairModule, sample_pairs
-from ..training import release_accelerator
 from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
 from ._docs import ATTRS_DOC, params_doc, see_also
 from ._modalities import TEXT_CONSTRAINTS, TextInputMixin
 from ._strategy import TEXT_CLASSIFIER_STRATEGIES
 from ._tasks import CLASS_WEIGHT_CONSTRAINT, ZooClassifierMixin, ZooRegressorMixin
-
-# contrastive_pairs=None: SetFit's 20 iterations (40 pairs per sample), at most this many pairs
-PAIRS_PER_SAMPLE, MAX_AUTO_PAIRS = 40, 2000
 
 _TEXT_ATTRS = """    tokenizer_ : transformers tokenizer
         The checkpoint's tokenizer.
@@ -27,46 +20,7 @@ _TEXT_ATTRS = """    tokenizer_ : transformers tokenizer
 """
 
 
-class ContrastiveMixin:
-    """``strategy="contrastive"``: SetFit-style training of the encoder on sentence pairs, then a
-    head on the frozen result (see :mod:`sklearn_zoo.contrastive`)."""
-
-    def _contrastive_stage(
-        self, backbone, inputs, target, train_idx, prep, device, seed, accelerator
-    ) -> list[dict[str, Any]]:
-        codes = target["stratify"]  # single-label: checked before the backbone loads
-        n_pairs = self.contrastive_pairs or min(PAIRS_PER_SAMPLE * len(train_idx), MAX_AUTO_PAIRS)
-        first, second, label = sample_pairs(codes[train_idx], n_pairs, np.random.RandomState(seed))
-        dataset = PairDataset(
-            [inputs[i] for i in train_idx],
-            prep["tokenizer"],
-            prep["max_length"],
-            first,
-            second,
-            label,
-        )
-        net = self._train(
-            PairModule(backbone),
-            nn.MSELoss(reduction="none"),
-            dataset,
-            None,
-            device,
-            accelerator,
-            lr=self.lr * self.backbone_lr_scale,
-            backbone_lr_scale=1.0,
-            max_epochs=1,
-        )
-        release_accelerator(net)
-        return [
-            {**{k: v for k, v in epoch.items() if k != "batches"}, "stage": "contrastive"}
-            for epoch in net.history
-            if "train_loss" in epoch
-        ]
-
-
-class PretrainedTextClassifier(
-    TextInputMixin, ContrastiveMixin, ZooClassifierMixin, ZooEstimatorMixin
-):
+class PretrainedTextClassifier(TextInputMixin, ZooClassifierMixin, ZooEstimatorMixin):
     __doc__ = (
         """Fine-tune a pretrained text encoder as a classifier.
 

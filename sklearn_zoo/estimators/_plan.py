@@ -1,0 +1,170 @@
+"""What a fit works from: the plan decided before training (data, target, network parts, runtime,
+stages), the state each training stage hands to the next, and the rules that make the plan."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_random_state
+from torch import nn
+
+from ..backbones import Backbone
+from ..features import FeatureIdentity
+from ..runtime import Runtime
+from ..zoo import CheckpointSpec
+from ._modalities import Prepared
+from ._tasks import Target
+
+
+@dataclass(frozen=True)
+class Training:
+    """The estimator's training parameters, as the stages read them."""
+
+    lr: float
+    backbone_lr_scale: float
+    max_epochs: int | None
+    batch_size: int
+    weight_decay: float
+    warmup_fraction: float
+    schedule: str
+    n_iter_no_change: int
+    grad_accumulation_steps: int
+    num_workers: int
+    verbose: int
+    compile: bool
+    net_params: dict | None
+    contrastive_pairs: int | None = None  # text classifiers only
+
+    @classmethod
+    def of(cls, estimator: Any) -> Training:
+        return cls(**{f.name: getattr(estimator, f.name, f.default) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Row indices of the training and (with early stopping) validation samples."""
+
+    train: np.ndarray
+    valid: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class FitPlan:
+    """Everything a fit decides before training. Stages train ``backbone`` and ``head`` in place;
+    nothing else in the plan changes."""
+
+    owner: str  # the estimator's class name, for messages
+    spec: CheckpointSpec
+    strategy: str
+    stages: tuple[str, ...]
+    backbone: Backbone
+    head: nn.Module
+    freeze_k: int  # blocks the fine-tuning stages keep frozen (``freeze_depth`` resolved)
+    inputs: Any  # the checked X
+    target: Target
+    prepared: Prepared
+    rows: Rows
+    train: Any  # datasets over ``rows``, on the raw inputs
+    valid: Any
+    criterion: nn.Module
+    runtime: Runtime
+    accelerator: Any
+    training: Training
+    seed: int | None
+    features: (
+        FeatureIdentity | None
+    )  # None: frozen features are not shared (cache off, augmentation)
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """What one stage did: the blocks it kept frozen, the epochs it ran, how long it took."""
+
+    stage: str
+    frozen_blocks: int
+    epochs: int
+    seconds: float
+    interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class FitState:
+    """What training has produced so far; every stage returns the next state."""
+
+    net: Any = None  # the skorch net of the last stage that trained the head
+    prefix_key: str | None = None  # where that net's frozen-feature rows are stored, if shared
+    history: tuple[dict[str, Any], ...] = ()  # epoch rows, each with its "stage"
+    records: tuple[StageRecord, ...] = ()
+    tuned: bool = False  # a stage trained blocks below the cache boundary: no shared rows
+    n_trainable: int = 0  # the most backbone parameters a stage trained
+    interrupted: bool = False  # the last stage was cut short by Ctrl-C
+
+
+def draw_seed(random_state: Any) -> int | None:
+    """One seed for everything a fit draws (weights, split, pairs); None leaves torch as it is."""
+    if random_state is None:
+        return None
+    return check_random_state(random_state).randint(2**31 - 1)
+
+
+@contextlib.contextmanager
+def seeded(seed: int | None) -> Iterator[None]:
+    """torch's global generator seeded for the block and restored after it (when ``seed`` is set)."""
+    if seed is None:
+        yield
+        return
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def sample_weights(
+    sample_weight: Any, class_sample_weight: np.ndarray | None, n: int
+) -> torch.Tensor | None:
+    """The per-sample loss weights: ``sample_weight`` times the class weights, when either is set."""
+    w = class_sample_weight
+    if sample_weight is not None:
+        sw = np.asarray(sample_weight, dtype=np.float64)
+        if sw.shape != (n,):
+            raise ValueError(
+                f"sample_weight has shape {sw.shape}, expected ({n},): one weight per sample."
+            )
+        if not np.isfinite(sw).all() or (sw < 0).any():
+            raise ValueError("sample_weight must be finite and non-negative.")
+        if sw.sum() <= 0:
+            raise ValueError("Sample weights must contain at least one non-zero number.")
+        w = sw if w is None else w * sw
+    return None if w is None else torch.as_tensor(w, dtype=torch.float32)
+
+
+def split_rows(
+    n: int, validation_fraction: float, stratify: np.ndarray | None, seed: int | None
+) -> Rows:
+    """A held-out validation share of ``n`` rows, stratified by class where every class allows."""
+    n_valid = math.ceil(validation_fraction * n)
+    if n_valid < 1 or n - n_valid < 1:
+        raise ValueError(
+            f"validation_fraction={validation_fraction} leaves no training or validation "
+            f"samples out of {n}. Use early_stopping=False or more data."
+        )
+    idx = np.arange(n)
+    try:
+        train, valid = train_test_split(
+            idx, test_size=n_valid, stratify=stratify, random_state=seed
+        )
+    except ValueError:  # too few samples of a class to stratify
+        train, valid = train_test_split(idx, test_size=n_valid, random_state=seed)
+    return Rows(np.sort(train), np.sort(valid))
+
+
+def target_rows(y: dict[str, torch.Tensor], idx: np.ndarray) -> dict[str, torch.Tensor]:
+    """Rows ``idx`` of every target tensor (``"y"`` and the weights ``"w"``)."""
+    index = torch.as_tensor(idx, dtype=torch.long)
+    return {k: v[index] for k, v in y.items()}

@@ -1,0 +1,213 @@
+"""The training stages. A stage is one function of the plan and the state so far that returns the
+next state; it freezes what it keeps frozen, once. A strategy is a list of stages
+(``_strategy.stages``); :func:`run_stages` runs them and records what each did."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from torch import nn
+
+from ..contrastive import PairDataset, PairModule, sample_pairs
+from ..features import FrozenFeatures
+from ..module import ZooModule
+from ..training import release_accelerator
+from ._plan import FitPlan, FitState, StageRecord
+from ._strategy import auto_epochs, contrastive_pairs, from_trained_head, keeps_norm_stats
+from ._train import train_net
+
+
+def freeze(plan: FitPlan, state: FitState, k: int) -> FitState:
+    """Freeze the backbone's first ``k`` blocks for a stage, and count the parameters it trains."""
+    plan.backbone.freeze(k)
+    return replace(state, n_trainable=max(state.n_trainable, plan.backbone.trainable_parameters()))
+
+
+def probe(plan: FitPlan, state: FitState) -> FitState:
+    """The head on the frozen backbone, whose features are computed once per sample."""
+    return _train_head(plan, freeze(plan, state, plan.backbone.num_blocks), "probe")
+
+
+def finetune(plan: FitPlan, state: FitState) -> FitState:
+    """The head and the blocks ``freeze_depth`` leaves trainable, together."""
+    state = _train_head(plan, freeze(plan, state, plan.freeze_k), "finetune")
+    if from_trained_head(plan.strategy, "finetune"):
+        training = plan.training
+        warn_if_fine_tuning_undid_probe(state.history, training.lr, training.backbone_lr_scale)
+    return state
+
+
+def contrastive(plan: FitPlan, state: FitState) -> FitState:
+    """SetFit-style: the blocks ``freeze_depth`` leaves trainable learn from sentence pairs (same
+    class: cosine similarity 1, else 0), without a head; see :mod:`sklearn_zoo.contrastive`."""
+    state = freeze(plan, state, plan.freeze_k)
+    rows, training = plan.rows.train, plan.training
+    n_pairs = contrastive_pairs(len(rows), training.contrastive_pairs)
+    first, second, label = sample_pairs(
+        plan.target.codes[rows], n_pairs, np.random.RandomState(plan.seed)
+    )
+    texts = [plan.inputs[i] for i in rows]
+    tokenizer, max_length = plan.prepared.tokenizer, plan.prepared.max_length
+    net = train_net(
+        plan,
+        PairModule(plan.backbone),
+        nn.MSELoss(reduction="none"),
+        PairDataset(texts, tokenizer, max_length, first, second, label),
+        None,
+        lr=training.lr * training.backbone_lr_scale,
+        backbone_lr_scale=1.0,
+        max_epochs=1,
+    )
+    release_accelerator(net)
+    history = state.history + epoch_rows(net, "contrastive")
+    return replace(state, history=history, tuned=True)
+
+
+STAGES: dict[str, Callable[[FitPlan, FitState], FitState]] = {
+    "probe": probe,
+    "finetune": finetune,
+    "contrastive": contrastive,
+}
+
+
+def _train_head(plan: FitPlan, state: FitState, stage: str) -> FitState:
+    """Train backbone and head as frozen now, on frozen features where the cache can hold them."""
+    split = plan.backbone.frozen_blocks
+    plan.backbone.frozen_norm_stats = keeps_norm_stats(plan.strategy)
+    runtime = plan.runtime
+    module = ZooModule(
+        plan.backbone, plan.head, split=split, channels_last=runtime.trains_channels_last
+    )
+    module = runtime.arrange(module, trainable=True)
+    train, valid, key = _frozen_datasets(plan, state, split)
+    lr, backbone_lr_scale = plan.training.lr, plan.training.backbone_lr_scale
+    if from_trained_head(plan.strategy, stage):
+        lr, backbone_lr_scale = lr * backbone_lr_scale, 1.0
+    net = train_net(
+        plan,
+        module,
+        plan.criterion,
+        train,
+        valid,
+        lr=lr,
+        backbone_lr_scale=backbone_lr_scale,
+        max_epochs=_epochs(plan, stage, len(train)),
+    )
+    net = release_accelerator(net)  # a plain ZooNet: pickles without the Accelerator
+    return replace(
+        state,
+        net=net,
+        prefix_key=key,
+        history=state.history + epoch_rows(net, stage),
+        interrupted=getattr(net, "interrupted_", False),
+    )
+
+
+def _frozen_datasets(plan: FitPlan, state: FitState, split: int) -> tuple[Any, Any, str | None]:
+    """The stage's datasets, as the output of the ``split`` frozen blocks where they can be cut
+    there (then with the store key of those rows: None once a stage has tuned those blocks)."""
+    if plan.features is None or split == 0 or not plan.backbone.can_split_at(split):
+        return plan.train, plan.valid, None
+    frozen = FrozenFeatures(
+        plan.backbone,
+        split,
+        plan.runtime,
+        batch_size=plan.training.batch_size,
+        identity=None if state.tuned else plan.features,
+    )
+    return frozen.wrap(plan.train), frozen.wrap(plan.valid), frozen.key
+
+
+def _epochs(plan: FitPlan, stage: str, n_train: int) -> int:
+    training = plan.training
+    if training.max_epochs is not None:
+        return training.max_epochs
+    return auto_epochs(stage, n_train, training.batch_size, training.grad_accumulation_steps)
+
+
+def epoch_rows(net: Any, stage: str) -> tuple[dict[str, Any], ...]:
+    """The net's epochs as history rows of ``stage``; an epoch cut short by Ctrl-C has no losses."""
+    return tuple(
+        {**{k: v for k, v in epoch.items() if k != "batches"}, "stage": stage}
+        for epoch in net.history
+        if "train_loss" in epoch
+    )
+
+
+def run_stages(plan: FitPlan) -> FitState:
+    """The plan's stages in order, each recorded; a stage cut short by Ctrl-C ends the fit."""
+    state = FitState()
+    for stage in plan.stages:
+        start, done = time.perf_counter(), len(state.history)
+        state = STAGES[stage](plan, state)
+        record = StageRecord(
+            stage,
+            frozen_blocks=plan.backbone.frozen_blocks,
+            epochs=len(state.history) - done,
+            seconds=time.perf_counter() - start,
+            interrupted=state.interrupted,
+        )
+        state = replace(state, records=(*state.records, record))
+        if state.interrupted:
+            _warn_interrupted(plan, state)
+            break
+    return state
+
+
+def _warn_interrupted(plan: FitPlan, state: FitState) -> None:
+    record = state.records[-1]
+    best = "best weights (lowest validation loss)" if plan.valid is not None else "weights"
+    warnings.warn(
+        f"fit was interrupted (KeyboardInterrupt) after {record.epochs} of "
+        f"{state.net.max_epochs} epochs of its {record.stage!r} stage. {plan.owner} is fitted "
+        f"with the {best} reached so far; call fit again to train it fully.",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+def warn_if_fine_tuning_undid_probe(
+    history: Sequence[dict[str, Any]], lr: float, scale: float
+) -> None:
+    """LP-FT's fine-tuning keeps BatchNorm statistics fixed, so a rate too high for the
+    backbone can wreck the features the head learned on: say so instead of failing quietly."""
+    probe = [row["train_loss"] for row in history if row["stage"] == "probe"]
+    tuned = [row["train_loss"] for row in history if row["stage"] == "finetune"]
+    if not (probe and tuned):
+        return
+    learned = probe[0] - probe[-1] > 0.1 * probe[0]  # a head at chance has nothing to lose
+    if learned and tuned[-1] > probe[0]:
+        warnings.warn(
+            f"strategy 'lp-ft': fine-tuning at lr * backbone_lr_scale = {lr * scale:g} ended with "
+            f"a training loss ({tuned[-1]:.3g}) above the head's first epoch on the frozen "
+            f"backbone ({probe[0]:.3g}): the rate is too high for the backbone. Lower "
+            f"backbone_lr_scale (try {scale / 10:g}) or use strategy='probe'.",
+            UserWarning,
+            stacklevel=5,
+        )
+
+
+def fitted_attributes(plan: FitPlan, state: FitState) -> dict[str, Any]:
+    """The estimator's fitted attributes from the plan and the final state."""
+    net = state.net
+    net.trim_for_prediction()
+    net.module = type(net.module_)  # the instance lives on as net.module_: do not pickle it twice
+    head_params = sum(p.numel() for p in plan.head.parameters())
+    return {
+        "net_": net,
+        "spec_": plan.spec,
+        "history_": list(state.history),
+        "strategy_": plan.strategy,
+        "prefix_key_": state.prefix_key,
+        "n_blocks_": plan.backbone.num_blocks,
+        "n_frozen_blocks_": net.module_.split,
+        "n_trainable_params_": state.n_trainable + head_params,
+        "device_": plan.runtime.device,
+        **plan.target.attributes,
+        **plan.prepared.attributes(),
+    }
