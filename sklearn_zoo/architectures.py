@@ -114,9 +114,12 @@ def _image_model(spec: CheckpointSpec) -> Any:
     elif library == "torchvision":
         from torchvision.models import get_model, list_models
 
+        from .sources.torchvision_hub import INIT_WEIGHTS_SWITCH
+
         name = name.split(".")[0]  # "resnet18.IMAGENET1K_V1": the builder, then its weights
-        if name in list_models():
-            return get_model(name, weights=None)
+        if name in list_models():  # the saved weights replace the initial ones
+            init = {"init_weights": False} if name in INIT_WEIGHTS_SWITCH else {}
+            return get_model(name, weights=None, **init)
     raise ValueError(
         f"{WHERE} names the architecture {library}:{name}, which is not a registered timm or "
         "torchvision model."

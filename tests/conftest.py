@@ -184,6 +184,47 @@ def save_hf_text(folder: Path, kind: str = "bert") -> Path:
     return folder
 
 
+def write_decoder_tokenizer(folder: Path, words: list[str], max_length: int = 32) -> Any:
+    """A word-level tokenizer as GPT-2's: an end-of-text token and no padding token."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {w: i for i, w in enumerate(["<|endoftext|>", "<unk>", *dict.fromkeys(words)])}
+    backend = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=backend,
+        eos_token="<|endoftext|>",
+        bos_token="<|endoftext|>",
+        unk_token="<unk>",
+        model_max_length=max_length,
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer.save_pretrained(str(folder))
+    return tokenizer
+
+
+def save_hf_decoder(folder: Path, words: list[str] = TINY_WORDS) -> Path:
+    """A tiny random GPT-2 and its tokenizer (no padding token), saved with ``save_pretrained``."""
+    import torch
+    from transformers import GPT2Config, GPT2Model
+
+    tokenizer = write_decoder_tokenizer(folder, words)
+    torch.manual_seed(0)
+    eos = tokenizer.eos_token_id
+    config = GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=64,
+        n_embd=32,
+        n_layer=2,
+        n_head=2,
+        bos_token_id=eos,
+        eos_token_id=eos,
+    )
+    GPT2Model(config).save_pretrained(str(folder))
+    return folder
+
+
 def save_hf_vision(folder: Path, kind: str = "vit") -> Path:
     import torch
 
@@ -273,6 +314,19 @@ def _build_tiny(case: str, tmp_path: Path) -> Tiny:
         return Tiny(
             load_backbone(f"torchvision:mobilenet_v3_small@{path}"), _images(2, 32), blocks, 576
         )
+    if case in ("torchvision.inception_v3", "torchvision.googlenet"):
+        from torchvision.models import get_model
+
+        arch = case.split(".")[1]
+        model = get_model(arch, weights=None, num_classes=10, init_weights=False)
+        path = save_state_dict(model, tmp_path / f"{arch}.safetensors")
+        blocks, width = (13, 2048) if arch == "inception_v3" else (10, 1024)
+        return Tiny(load_backbone(f"torchvision:{arch}@{path}"), _images(2, 75), blocks, width)
+    if case == "timm.inception_v3":  # the stem in two blocks, then the eleven Mixed_* modules
+        import timm
+
+        path = save_state_dict(timm.create_model("inception_v3"), tmp_path / "v3.safetensors")
+        return Tiny(load_backbone(f"timm:inception_v3@{path}"), _images(2, 75), 13, 2048)
     if case in ("torchvision.convnext", "torchvision.vit"):
         from safetensors.torch import load_file
 
@@ -301,6 +355,9 @@ def _build_tiny(case: str, tmp_path: Path) -> Tiny:
     if case.startswith("hf.text."):
         folder = save_hf_text(tmp_path / "text", case.rsplit(".", 1)[1])
         return Tiny(load_backbone(str(folder)), _text_inputs(folder, 2), 3, 32)
+    if case == "hf.decoder.gpt2":
+        folder = save_hf_decoder(tmp_path / "decoder")
+        return Tiny(load_backbone(str(folder)), _text_inputs(folder, 2), 3, 32)
     if case.startswith("hf.vision."):
         folder = save_hf_vision(tmp_path / "vision", case.rsplit(".", 1)[1])
         return Tiny(load_backbone(str(folder)), _images(2, 32), 3, 32)
@@ -322,6 +379,7 @@ def tiny():
         write_tokenizer=write_tokenizer,
         save_hf_text=save_hf_text,
         save_hf_vision=save_hf_vision,
+        save_hf_decoder=save_hf_decoder,
         save_state_dict=save_state_dict,
         torchvision_convnext=tiny_torchvision_convnext,
         torchvision_vit=tiny_torchvision_vit,
