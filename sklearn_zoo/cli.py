@@ -166,6 +166,8 @@ def _cmd_download(args: argparse.Namespace) -> int:
         if isinstance(spec, int):
             statuses.append(spec)
             continue
+        if args.trust_remote_code:
+            spec = spec.replace(options={**spec.options, "trust_remote_code": True})
         try:
             where = download(spec)
         except Exception as exc:  # report and go on with the other names
@@ -226,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("download", help="fetch checkpoints into their libraries' caches")
     p.add_argument("names", nargs="+", metavar="NAME")
+    p.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="run the code a checkpoint's repository ships (a PyTorch Hub hubconf.py)",
+    )
     p.set_defaults(func=_cmd_download)
 
     p = sub.add_parser("demo", help="pretrained vs from-scratch, offline, in minutes")

@@ -225,6 +225,27 @@ def save_hf_decoder(folder: Path, words: list[str] = TINY_WORDS) -> Path:
     return folder
 
 
+def save_keras_cnn(path: Path, classes: int = 0) -> Path:
+    """A tiny Keras 3 CNN (three stages named as Keras applications name them) saved as a
+    ``.keras`` file; skips the test where keras is not installed."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    layers = keras.layers
+    inputs = keras.Input((None, None, 3))
+    x = layers.Conv2D(8, 3, strides=2, padding="same", name="conv1_conv")(inputs)
+    x = layers.BatchNormalization(name="conv1_bn")(x)
+    x = layers.ReLU(name="conv1_relu")(x)
+    x = layers.Conv2D(8, 3, padding="same", name="conv2_block1_conv")(x)
+    x = layers.BatchNormalization(name="conv2_block1_bn")(x)
+    x = layers.Conv2D(16, 3, strides=2, padding="same", name="conv3_block1_conv")(x)
+    if classes:
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        x = layers.Dense(classes, name="predictions")(x)
+    keras.Model(inputs, x, name="tiny_cnn").save(str(path))
+    return path
+
+
 def save_hf_vision(folder: Path, kind: str = "vit") -> Path:
     import torch
 
@@ -358,6 +379,9 @@ def _build_tiny(case: str, tmp_path: Path) -> Tiny:
     if case == "hf.decoder.gpt2":
         folder = save_hf_decoder(tmp_path / "decoder")
         return Tiny(load_backbone(str(folder)), _text_inputs(folder, 2), 3, 32)
+    if case == "keras.cnn":
+        path = save_keras_cnn(tmp_path / "cnn.keras")
+        return Tiny(load_backbone(f"keras:{path}"), _images(2, 32), 3, 16)
     if case.startswith("hf.vision."):
         folder = save_hf_vision(tmp_path / "vision", case.rsplit(".", 1)[1])
         return Tiny(load_backbone(str(folder)), _images(2, 32), 3, 32)
@@ -380,6 +404,7 @@ def tiny():
         save_hf_text=save_hf_text,
         save_hf_vision=save_hf_vision,
         save_hf_decoder=save_hf_decoder,
+        save_keras_cnn=save_keras_cnn,
         save_state_dict=save_state_dict,
         torchvision_convnext=tiny_torchvision_convnext,
         torchvision_vit=tiny_torchvision_vit,

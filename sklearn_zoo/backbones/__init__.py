@@ -23,6 +23,7 @@ _FAMILY_MODULES = (
     "hf_decoder",
     "hf_text",
     "hf_vision",
+    "keras_model",
 )
 
 

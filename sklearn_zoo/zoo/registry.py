@@ -9,7 +9,7 @@ from typing import Any
 from .spec import CheckpointSpec, ImagePreprocessing, TextPreprocessing
 
 _USER: dict[str, CheckpointSpec] = {}
-_PREFIXES = ("torchvision", "timm", "hf")
+_PREFIXES = ("torchvision", "timm", "hf", "torchhub", "keras", "tfhub")
 _WEIGHT_SUFFIXES = (".pth", ".pt", ".bin", ".safetensors", ".ckpt")
 # Hugging Face model types whose base model takes ``pixel_values`` and has ``encoder.layer``
 _HF_VISION_TYPES = {
@@ -175,9 +175,7 @@ def _parse(name: str) -> CheckpointSpec:
             )
     prefix, _, ident = name.partition(":")
     if prefix in _PREFIXES and ident:
-        return {"torchvision": _torchvision_spec, "timm": _timm_spec, "hf": _hf_spec}[prefix](
-            name, ident
-        )
+        return _PARSERS[prefix](name, ident)
     if os.path.isdir(name):
         if not os.path.isfile(os.path.join(name, "config.json")):
             raise ValueError(
@@ -193,7 +191,27 @@ def _parse(name: str) -> CheckpointSpec:
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise ValueError(
         f"Unknown checkpoint {name!r}.{hint} See `sklearn-zoo list` for the catalogue, or name one "
-        "outside it as 'torchvision:NAME', 'timm:NAME', 'hf:ORG/NAME' or a local directory."
+        "outside it as 'torchvision:NAME', 'timm:NAME', 'hf:ORG/NAME', 'torchhub:OWNER/REPO:ENTRY', "
+        "'keras:PRESET', 'tfhub:HANDLE' or a local directory."
+    )
+
+
+def _torchhub_spec(name: str, ident: str) -> CheckpointSpec:
+    """A PyTorch Hub entry point: an image model with ImageNet's preprocessing unless it says
+    otherwise (its hubconf.py is not read here: it is code)."""
+    from ..sources.torchhub import parse
+
+    repo, entry, kwargs = parse(ident)
+    return CheckpointSpec(
+        name=name,
+        source="torchhub",
+        identifier=repo,
+        modality="image",
+        family="auto",
+        image=ImagePreprocessing(),
+        license="see the repository's own terms",
+        description=f"PyTorch Hub entry point {entry!r} of {repo}.",
+        options={"entry": entry, "kwargs": kwargs},
     )
 
 
@@ -348,6 +366,28 @@ def _hf_image_pre(pre: dict) -> ImagePreprocessing:
         interpolation=_PIL_INTERPOLATION.get(int(pre.get("resample", 2)), "bilinear"),
         crop=mode,
     )
+
+
+def _keras_spec(name: str, ident: str) -> CheckpointSpec:
+    from ..sources.keras_hub import spec_of
+
+    return spec_of(name, ident)
+
+
+def _tfhub_spec(name: str, ident: str) -> CheckpointSpec:
+    from ..sources.tfhub import spec_of
+
+    return spec_of(name, ident)
+
+
+_PARSERS = {
+    "torchvision": _torchvision_spec,
+    "timm": _timm_spec,
+    "hf": _hf_spec,
+    "torchhub": _torchhub_spec,
+    "keras": _keras_spec,
+    "tfhub": _tfhub_spec,
+}
 
 
 def list_checkpoints(
