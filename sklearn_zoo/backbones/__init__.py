@@ -24,6 +24,7 @@ _FAMILY_MODULES = (
     "hf_text",
     "hf_vision",
     "keras_model",
+    "tf_saved_model",
 )
 
 

@@ -32,7 +32,13 @@ from ._plan import (
 )
 from ._saving import SaveLoadMixin, cache_key, history, integer, one_of
 from ._stages import fitted_attributes, run_stages
-from ._strategy import STRATEGIES, TEXT_CLASSIFIER_STRATEGIES, resolve_strategy, stages
+from ._strategy import (
+    STRATEGIES,
+    TEXT_CLASSIFIER_STRATEGIES,
+    frozen_only_strategy,
+    resolve_strategy,
+    stages,
+)
 from ._tasks import Target
 
 COMMON_CONSTRAINTS: dict[str, list] = {
@@ -135,6 +141,9 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         """The fit's decisions, one small step each (skorch's ``NeuralNet.initialize`` is the model)."""
         backbone, head = self._fresh_network(spec, head_size, target)
         strategy = self._resolve_strategy(target)
+        if backbone.frozen_only:
+            why = getattr(backbone, "why_frozen", "")
+            strategy = frozen_only_strategy(self.strategy, type(self).__name__, spec.name, why)
         k = self._freeze_boundary(backbone, strategy, spec)
         if k == backbone.num_blocks:  # nothing of the backbone is left to train
             strategy = "probe"
