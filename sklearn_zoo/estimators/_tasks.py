@@ -133,10 +133,9 @@ class ZooClassifierMixin(ClassifierMixin):
     def partial_fit(
         self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
     ) -> ZooClassifierMixin:
-        """Train one more pass over ``(X, y)``, from the fitted weights (the first call: the
-        checkpoint's).
+        """Train one more pass over ``(X, y)``, from the fitted weights.
 
-        Each call runs one epoch of fine-tuning (of the head alone under ``strategy="probe"``
+        The first call starts from the checkpoint's weights. Each call runs one epoch of fine-tuning (of the head alone under ``strategy="probe"``
         or ``freeze_depth="all"``) at the constant ``lr``; the frozen features of the data are
         cached as in ``fit``.
 
@@ -320,10 +319,9 @@ class ZooRegressorMixin(RegressorMixin):
         )
 
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> ZooRegressorMixin:
-        """Train one more pass over ``(X, y)``, from the fitted weights (the first call: the
-        checkpoint's).
+        """Train one more pass over ``(X, y)``, from the fitted weights.
 
-        Each call runs one epoch of fine-tuning (of the head alone under ``strategy="probe"``
+        The first call starts from the checkpoint's weights. Each call runs one epoch of fine-tuning (of the head alone under ``strategy="probe"``
         or ``freeze_depth="all"``) at the constant ``lr``; the target is standardized with the
         first call's mean and scale.
 
