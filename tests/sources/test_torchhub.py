@@ -125,3 +125,16 @@ def test_download_refuses_without_trust(hub_repo, capsys):
     assert "hubconf.py" in capsys.readouterr().err
     assert main(["download", "--trust-remote-code", name]) == 0
     assert str(hub_repo) in capsys.readouterr().out
+
+
+def test_cli_shows_the_new_sources(capsys):
+    from sklearn_zoo.cli import main
+
+    assert main(["info", "torchhub:owner/repo:entry?depth=2"]) == 0
+    out = capsys.readouterr().out
+    assert "torchhub" in out and "owner/repo" in out
+    with pytest.raises(SystemExit):
+        main(["list", "--help"])
+    out = capsys.readouterr().out
+    for form in ("torchhub:OWNER/REPO", "keras:PRESET", "tfhub:HANDLE_OR_PATH"):
+        assert form in out
