@@ -14,18 +14,11 @@ from sklearn.utils.validation import check_is_fitted
 from ..backbones import resolve_freeze_depth
 from ..features import FeatureIdentity, FrozenFeatures, in_inference_order
 from ..inference import run_batches
-from ..loading import load_backbone
 from ..module import ZooModule, make_head
 from ..runtime import Runtime, resolve_device
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
-from ._continue import (
-    check_same_network,
-    fitted_start,
-    partial_plan,
-    warm_start,
-    weights_digest,
-)
+from ._continue import ContinueMixin, partial_plan, warm_start, weights_digest
 from ._docs import DOC_LINK_TEMPLATE
 from ._plan import (
     FitPlan,
@@ -94,7 +87,7 @@ def check_head_size(head_size: Any, owner: str | None = None) -> tuple[int, ...]
     )
 
 
-class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
+class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEstimator):
     """Fit recipe shared by the four fine-tuning estimators.
 
     Subclasses provide the modality (``_modality``, ``_check_inputs``, ``_prepare_inputs``,
@@ -133,15 +126,6 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         self._validate_params()
         start = warm_start(self)
         return self._train(X, y, sample_weight, start, None if start is None else start.target)
-
-    def _partial(self, X: Any, y: Any, sample_weight: Any, first_target: dict | None) -> Any:
-        """One ``partial_fit`` call: on from the fitted network, or (the first call) from the
-        checkpoint, the target encoded as ``first_target`` says (the classes all calls may see)."""
-        self._validate_params()
-        if "net_" not in vars(self):
-            return self._train(X, y, sample_weight, None, first_target, partial=True)
-        start = fitted_start(self)
-        return self._train(X, y, sample_weight, start, start.target, partial=True)
 
     def _train(self, X, y, sample_weight, start, previous, *, partial: bool = False) -> Any:
         """Check the data, plan the fit (from ``start``, a fitted network to continue, or the
@@ -199,22 +183,6 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             seed=seed,
             features=self._feature_identity(spec, seed, prepared, start and backbone),
         )
-
-    def _starting_network(
-        self, spec: CheckpointSpec, head_size: tuple[int, ...], target: Target, start
-    ):
-        """The backbone and head training starts from: those of the fit it continues, or the
-        checkpoint's weights (random with ``pretrained=False``) and a new head, the two draws
-        of the seeded generator before training."""
-        if start is None:
-            backbone = load_backbone(spec, pretrained=self.pretrained, **self._pooling_kwargs())
-        else:
-            backbone = start.backbone
-        head = make_head(backbone.num_features, head_size, target.n_outputs, self.head_dropout)
-        if start is None:
-            return backbone, head
-        check_same_network(self, start, spec, head)
-        return backbone, start.head
 
     def _resolve_strategy(self, target: Target) -> str:
         strategy = resolve_strategy(

@@ -13,7 +13,11 @@ import numpy as np
 from torch import nn
 
 from ..backbones import Backbone
+from ..loading import load_backbone
+from ..module import make_head
+from ..zoo import CheckpointSpec
 from ._plan import FitPlan
+from ._tasks import Target
 
 
 @dataclass(frozen=True)
@@ -102,3 +106,33 @@ def check_partial_classes(owner: str, classes: Any, fitted: Any) -> np.ndarray |
             f"first call to {owner}.partial_fit, which was {np.asarray(fitted).tolist()!r}."
         )
     return fitted
+
+
+class ContinueMixin:
+    """The estimator's side of continuing: ``partial_fit``'s call (``_partial``) and the network
+    step of the plan (``_starting_network``); ``_train`` is the fit recipe's."""
+
+    def _partial(self, X: Any, y: Any, sample_weight: Any, first_target: dict | None) -> Any:
+        """One ``partial_fit`` call: on from the fitted network, or (the first call) from the
+        checkpoint, the target encoded as ``first_target`` says (the classes all calls may see)."""
+        self._validate_params()
+        if "net_" not in vars(self):
+            return self._train(X, y, sample_weight, None, first_target, partial=True)
+        start = fitted_start(self)
+        return self._train(X, y, sample_weight, start, start.target, partial=True)
+
+    def _starting_network(
+        self, spec: CheckpointSpec, head_size: tuple[int, ...], target: Target, start
+    ):
+        """The backbone and head training starts from: those of the fit it continues, or the
+        checkpoint's weights (random with ``pretrained=False``) and a new head, the two draws
+        of the seeded generator before training."""
+        if start is None:
+            backbone = load_backbone(spec, pretrained=self.pretrained, **self._pooling_kwargs())
+        else:
+            backbone = start.backbone
+        head = make_head(backbone.num_features, head_size, target.n_outputs, self.head_dropout)
+        if start is None:
+            return backbone, head
+        check_same_network(self, start, spec, head)
+        return backbone, start.head
