@@ -62,3 +62,15 @@ def test_keras_model_fine_tunes_pickles_and_is_not_rebuilt_from_a_folder(
     folder = clf.save(tmp_path / "saved")
     with pytest.raises(ValueError, match=r"Keras model: .*load\(\) runs no code a folder names"):
         PretrainedImageClassifier.load(folder)
+
+
+def test_offline_preset_must_be_on_this_machine(offline, block_network, image_data):
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    pytest.importorskip("keras")
+    from sklearn_zoo.exceptions import CheckpointUnavailableError
+
+    X, y = image_data
+    with pytest.raises(CheckpointUnavailableError, match="sklearn-zoo download keras:resnet_50"):
+        PretrainedImageClassifier("keras:resnet_50_imagenet", **FAST).fit(X, y)

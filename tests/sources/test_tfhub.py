@@ -87,3 +87,25 @@ def test_rank_checkpoints_with_a_saved_model(saved_model, image_data):
     X, y = image_data
     ranking = rank_checkpoints(X, y, [f"tfhub:{saved_model}"], cv=2, image_size=32)
     assert list(ranking["checkpoint"]) == [f"tfhub:{saved_model}"]
+
+
+def test_offline_handle_must_be_in_the_cache(
+    offline, block_network, image_data, tmp_path, monkeypatch
+):
+    pytest.importorskip("tensorflow")
+    from sklearn_zoo import is_available_offline
+    from sklearn_zoo.exceptions import CheckpointUnavailableError
+
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "tfhub_cache"))
+    handle = "tfhub:https://tfhub.dev/google/imagenet/mobilenet_v2_100_224/feature_vector/5"
+    assert not is_available_offline(handle)
+    X, y = image_data
+    with pytest.raises(CheckpointUnavailableError, match="sklearn-zoo download"):
+        PretrainedImageClassifier(handle, **FAST).fit(X, y)
+    # a SavedModel where tensorflow_hub caches the handle is used from there
+    import hashlib
+
+    url = handle.split(":", 1)[1]
+    save_tiny_saved_model(tmp_path / "tfhub_cache" / hashlib.sha1(url.encode()).hexdigest())
+    assert is_available_offline(handle)
+    assert PretrainedImageClassifier(handle, **FAST).fit(X, y).transform(X).shape == (len(X), 8)
