@@ -52,7 +52,10 @@ def _without_classifier(model):
 class KerasBackbone(Backbone):
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
+        from .._compat import keras_torch_parameters
+
         model = _without_classifier(model)
+        keras_torch_parameters(model)
         self.model = model
         self._stages = _stages(model)
         if not self._stages:

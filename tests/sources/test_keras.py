@@ -74,3 +74,26 @@ def test_offline_preset_must_be_on_this_machine(offline, block_network, image_da
     X, y = image_data
     with pytest.raises(CheckpointUnavailableError, match="sklearn-zoo download keras:resnet_50"):
         PretrainedImageClassifier("keras:resnet_50_imagenet", **FAST).fit(X, y)
+
+
+def test_kerashub_preset_folder_fine_tunes_and_pickles(tmp_path, image_data):
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras_hub = pytest.importorskip("keras_hub")
+    keras_hub.models.ResNetBackbone(
+        input_conv_filters=[64],
+        input_conv_kernel_sizes=[3],
+        stackwise_num_filters=[64, 16],
+        stackwise_num_blocks=[1, 1],
+        stackwise_num_strides=[1, 2],
+        block_type="basic_block",
+        use_pre_activation=False,
+        image_shape=(None, None, 3),
+    ).save_to_preset(str(tmp_path / "preset"))
+    X, y = image_data
+    clf = PretrainedImageClassifier(f"keras:{tmp_path / 'preset'}", freeze_depth=-1, **FAST)
+    clf.fit(X, y)
+    assert clf.n_blocks_ == 3  # the stem, then KerasHub's two stacks
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(clf)).predict_proba(X), proba, rtol=1e-5)
