@@ -102,17 +102,14 @@ class Backbone(nn.Module):
     def freeze(self, freeze_depth: FreezeDepth, checkpoint: str = "") -> int:
         """Freeze the leading blocks as ``freeze_depth`` says; return how many are frozen.
 
-        Parameters outside every block (a Keras model's BatchNorm statistics) are left as they
-        are. Frozen blocks are kept in eval mode by :meth:`train`, so their BatchNorm statistics
-        and dropout do not move.
+        Parameters outside every block (there should be none) stay trainable. Frozen blocks are
+        kept in eval mode by :meth:`train`, so their BatchNorm statistics and dropout do not move.
         """
         groups = self.block_param_names()
         k = resolve_freeze_depth(freeze_depth, len(groups), checkpoint)
         frozen = {name for group in groups[:k] for name in group}
-        learnable = {name for group in groups for name in group}
         for name, param in self.named_parameters():
-            if name in learnable:
-                param.requires_grad_(name not in frozen)
+            param.requires_grad_(name not in frozen)
         self.frozen_blocks = k
         self.train(self.training)
         return k

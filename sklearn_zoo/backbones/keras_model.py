@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from . import register_family
-from .base import Backbone
+from .base import Backbone, FreezeDepth, resolve_freeze_depth
 
 
 def _is_keras(model: nn.Module) -> bool:
@@ -71,11 +71,16 @@ class KerasBackbone(Backbone):
     def block_param_names(self) -> list[list[str]]:
         return self._groups
 
-    def freeze(self, freeze_depth, checkpoint: str = "") -> int:
-        k = super().freeze(freeze_depth, checkpoint)
+    def freeze(self, freeze_depth: FreezeDepth, checkpoint: str = "") -> int:
+        """Keras' own switch, ``layer.trainable``: it sets the variables' ``requires_grad`` (a
+        BatchNorm layer's statistics are never trainable) and runs frozen BatchNorm layers in
+        inference mode."""
+        k = resolve_freeze_depth(freeze_depth, len(self._stages), checkpoint)
         for i, stage in enumerate(self._stages):
-            for layer in stage:  # Keras runs frozen BatchNorm in inference mode
+            for layer in stage:
                 layer.trainable = i >= k
+        self.frozen_blocks = k
+        self.train(self.training)
         return k
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
