@@ -204,24 +204,30 @@ def write_decoder_tokenizer(folder: Path, words: list[str], max_length: int = 32
     return tokenizer
 
 
-def save_hf_decoder(folder: Path, words: list[str] = TINY_WORDS) -> Path:
-    """A tiny random GPT-2 and its tokenizer (no padding token), saved with ``save_pretrained``."""
+def save_hf_decoder(folder: Path, words: list[str] = TINY_WORDS, kind: str = "gpt2") -> Path:
+    """A tiny random GPT-2 (or Llama: rotary positions, RMS norms) and its tokenizer (no padding
+    token), saved with ``save_pretrained``."""
     import torch
-    from transformers import GPT2Config, GPT2Model
+    from transformers import GPT2Config, GPT2Model, LlamaConfig, LlamaModel
 
     tokenizer = write_decoder_tokenizer(folder, words)
     torch.manual_seed(0)
     eos = tokenizer.eos_token_id
-    config = GPT2Config(
-        vocab_size=len(tokenizer),
-        n_positions=64,
-        n_embd=32,
-        n_layer=2,
-        n_head=2,
-        bos_token_id=eos,
-        eos_token_id=eos,
-    )
-    GPT2Model(config).save_pretrained(str(folder))
+    common = {"vocab_size": len(tokenizer), "bos_token_id": eos, "eos_token_id": eos}
+    if kind == "gpt2":
+        model = GPT2Model(GPT2Config(n_positions=64, n_embd=32, n_layer=2, n_head=2, **common))
+    else:
+        config = LlamaConfig(
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            num_key_value_heads=2,
+            max_position_embeddings=64,
+            **common,
+        )
+        model = LlamaModel(config)
+    model.save_pretrained(str(folder))
     return folder
 
 
@@ -376,8 +382,8 @@ def _build_tiny(case: str, tmp_path: Path) -> Tiny:
     if case.startswith("hf.text."):
         folder = save_hf_text(tmp_path / "text", case.rsplit(".", 1)[1])
         return Tiny(load_backbone(str(folder)), _text_inputs(folder, 2), 3, 32)
-    if case == "hf.decoder.gpt2":
-        folder = save_hf_decoder(tmp_path / "decoder")
+    if case.startswith("hf.decoder."):
+        folder = save_hf_decoder(tmp_path / "decoder", kind=case.rsplit(".", 1)[1])
         return Tiny(load_backbone(str(folder)), _text_inputs(folder, 2), 3, 32)
     if case == "keras.cnn":
         path = save_keras_cnn(tmp_path / "cnn.keras")

@@ -28,6 +28,7 @@ TINY_CASES = (
     "hf.text.distilbert",
     "hf.text.roberta",
     "hf.decoder.gpt2",
+    "hf.decoder.llama",
     "hf.vision.vit",
     "hf.vision.dinov2",
     "keras.cnn",  # skipped without keras

@@ -15,6 +15,12 @@ from sklearn_zoo.loading import load_backbone, load_tokenizer
 FAST = {"max_epochs": 2, "batch_size": 16, "random_state": 0}
 
 
+@pytest.fixture(params=["gpt2", "llama"])
+def decoder_folder(request, tmp_path, tiny):
+    words = tiny.words + ["good", "bad"]
+    return str(tiny.save_hf_decoder(tmp_path / request.param, words, kind=request.param))
+
+
 @pytest.fixture
 def gpt2_folder(tmp_path, tiny):
     return str(tiny.save_hf_decoder(tmp_path / "gpt2", tiny.words + ["good", "bad"]))
@@ -37,9 +43,9 @@ def test_tokenizer_gets_a_padding_token(gpt2_folder):
 
 
 @pytest.mark.parametrize("pooling", ["last", "mean"])
-def test_left_and_right_padding_give_the_texts_own_features(gpt2_folder, pooling):
-    backbone = load_backbone(gpt2_folder, pooling=pooling).eval()
-    tokenizer = load_tokenizer(gpt2_folder)
+def test_left_and_right_padding_give_the_texts_own_features(decoder_folder, pooling):
+    backbone = load_backbone(decoder_folder, pooling=pooling).eval()
+    tokenizer = load_tokenizer(decoder_folder)
     texts = ["the cat", "the cat sat on the mat very fast"]
     with torch.no_grad():
         alone = torch.cat([backbone(dict(tokenizer([t], return_tensors="pt"))) for t in texts])
