@@ -115,3 +115,14 @@ def test_the_cache_serves_a_continued_network_its_own_features(tiny_image_checkp
     probe = PretrainedImageClassifier(tiny_image_checkpoint, strategy="probe", **FAST)
     key = probe.partial_fit(X, y, classes=[0, 1, 2]).partial_fit(X, y).prefix_key_
     assert key is not None and probe.partial_fit(X, y).prefix_key_ == key  # frozen: rows reused
+
+
+def test_text_classifier_partial_fit_with_string_labels(tiny_text_checkpoint, text_data):
+    from sklearn_zoo import PretrainedTextClassifier
+
+    X, y = text_data
+    clf = PretrainedTextClassifier(tiny_text_checkpoint, lr=5e-3, batch_size=16, random_state=0)
+    for _ in range(3):
+        clf.partial_fit(X[:20], y[:20], classes=["neg", "pos"]).partial_fit(X[20:], y[20:])
+    np.testing.assert_array_equal(clf.classes_, ["neg", "pos"])
+    assert clf.strategy_ == "finetune" and clf.predict(X).shape == (len(X),)

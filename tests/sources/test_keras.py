@@ -97,3 +97,12 @@ def test_kerashub_preset_folder_fine_tunes_and_pickles(tmp_path, image_data):
     assert clf.n_blocks_ == 3  # the stem, then KerasHub's two stacks
     proba = clf.predict_proba(X)
     np.testing.assert_allclose(pickle.loads(pickle.dumps(clf)).predict_proba(X), proba, rtol=1e-5)
+
+
+def test_image_embedder_on_a_keras_file(tmp_path, tiny, image_data):
+    from sklearn_zoo import ImageEmbedder
+
+    path = tiny.save_keras_cnn(tmp_path / "cnn.keras")
+    X, _ = image_data
+    Z = ImageEmbedder(f"keras:{path}", image_size=32).fit(X).transform(X)
+    assert Z.shape == (len(X), 16) and np.isfinite(Z).all()
