@@ -5,6 +5,7 @@ vector is its last non-padding token's state (the only one that has read the who
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Mapping
 
 import torch
@@ -58,15 +59,19 @@ class HFDecoderBackbone(Backbone):
         self.pooling = pooling
         self.num_features = int(model.config.hidden_size)
         self._groups = layer_groups(model, "model.", tail=_FINAL_NORMS)
+        accepted = inspect.signature(model.forward).parameters
+        self._positions = "position_ids" in accepted  # not for state-space models (Mamba)
+        self._masks = "attention_mask" in accepted
 
     def block_param_names(self) -> list[list[str]]:
         return self._groups
 
     def forward_features(self, x: Mapping[str, torch.Tensor]) -> torch.Tensor:
         mask = x["attention_mask"]
-        # positions count real tokens only, so a left-padded text reads as a right-padded one
-        positions = (mask.long().cumsum(-1) - 1).clamp(min=0)
-        out = self.model(input_ids=x["input_ids"], attention_mask=mask, position_ids=positions)
+        extra = {"attention_mask": mask} if self._masks else {}
+        if self._positions:  # real tokens only: a left-padded text reads as a right-padded one
+            extra["position_ids"] = (mask.long().cumsum(-1) - 1).clamp(min=0)
+        out = self.model(input_ids=x["input_ids"], **extra)
         return pool(out.last_hidden_state, mask, self.pooling)
 
 
