@@ -23,7 +23,6 @@ _LOSSES = {
 }
 
 
-@dataclass(frozen=True)
 def check_partial_classes(owner: str, classes: Any, fitted: Any) -> np.ndarray | None:
     """``classes`` of a ``partial_fit`` call, as scikit-learn checks them: required on the first
     call, the same on later ones (where they may be left out)."""
@@ -42,6 +41,7 @@ def check_partial_classes(owner: str, classes: Any, fitted: Any) -> np.ndarray |
     return fitted
 
 
+@dataclass(frozen=True)
 class Target:
     """An encoded ``y``: what the network trains on, and the fitted attributes that decode its
     predictions (``classes_``, ``multilabel_`` / ``y_mean_``, ``y_scale_``, ...)."""
