@@ -9,8 +9,6 @@
 - ``accuracy_vs_labels.png``: the accuracy tables of docs/benchmarks.md, read off the page.
 - ``learning_curves.png``: a real LP-FT fit on 200 digits, drawn by ``TrainingCurvesDisplay``
   (about a minute on a CPU).
-- ``scale.png``: the cost of ``transform`` per 1,000 items and the peak memory against N, from the
-  large-collections table of docs/benchmarks.md (``benchmarks/scale.py table`` writes it).
 
 The PNGs are checked in; run this again when what a figure shows changes.
 """
@@ -173,40 +171,6 @@ def draw_accuracy_vs_labels(out: Path) -> None:
     plt.close(fig)
 
 
-def scale_table(page: Path = DOCS / "benchmarks.md") -> dict[str, list[tuple[int, float, float]]]:
-    """The large-collections table of the benchmarks page: ``{"images, workers 0": [(N, seconds
-    per 1,000, peak RSS MB), ...], ...}``."""
-    lines = page.read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("| collection | N |"))
-    series: dict[str, list[tuple[int, float, float]]] = {}
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        part, n, workers, _, per_1000, peak, *_ = (c.strip() for c in line.strip("|").split("|"))
-        name = f"{part}, workers {workers}" if part == "images" else part
-        series.setdefault(name, []).append((int(n.replace(",", "")), float(per_1000), float(peak)))
-    return series
-
-
-def draw_scale(out: Path) -> None:
-    plt = _pyplot()
-    fig, (cost, memory) = plt.subplots(1, 2, figsize=(10, 3.8))
-    for name, points in scale_table().items():
-        n, per_1000, peak = zip(*points)
-        cost.plot(n, per_1000, marker="o", label=name)
-        memory.plot(n, peak, marker="o", label=name)
-    for ax, label in ((cost, "seconds per 1,000 items"), (memory, "peak RSS (MB)")):
-        ax.set_xscale("log")
-        ax.set(xlabel="items in the collection (N)", ylabel=label, ylim=(0, None))
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
-    cost.set_title("transform: cost per item against N")
-    memory.set_title("peak memory of the process (output included)")
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-
-
 def draw_learning_curves(out: Path) -> None:
     import numpy as np
 
@@ -232,7 +196,6 @@ FIGURES = {
     "strategies": draw_strategies,
     "accuracy_vs_labels": draw_accuracy_vs_labels,
     "learning_curves": draw_learning_curves,
-    "scale": draw_scale,
 }
 
 
