@@ -1,6 +1,6 @@
 """sklearn_zoo: pretrained vision and language checkpoints as scikit-learn estimators."""
 
-from .exceptions import CheckpointUnavailableError
+from .exceptions import CheckpointUnavailableError, LicenseNotAllowedError
 from .zoo import (
     CheckpointSpec,
     ImagePreprocessing,
@@ -48,6 +48,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "CheckpointSpec",
     "CheckpointUnavailableError",
+    "LicenseNotAllowedError",
     "ImagePreprocessing",
     "TextPreprocessing",
     "get_checkpoint",

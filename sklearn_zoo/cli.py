@@ -95,7 +95,7 @@ def _print_json(value: Any) -> None:
 def _cmd_list(args: argparse.Namespace) -> int:
     from .zoo import list_checkpoints
 
-    specs = list_checkpoints(modality=args.modality, source=args.source)
+    specs = list_checkpoints(modality=args.modality, source=args.source, license=args.license)
     rows = [(spec, _offline(spec)) for spec in specs]
     rows = [(spec, available) for spec, available in rows if available or not args.offline]
     if args.json:
@@ -216,6 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="only checkpoints that load from this source on this machine",
     )
     p.add_argument("--offline", action="store_true", help="only checkpoints usable without network")
+    p.add_argument(
+        "--license",
+        action="append",
+        metavar="SPDX",
+        help="only checkpoints whose weights are under this SPDX license (any case; repeat or "
+        "separate with commas for several; NOASSERTION: none stated)",
+    )
     p.add_argument("--json", action="store_true", help="the full cards as a JSON array")
     p.set_defaults(func=_cmd_list)
 

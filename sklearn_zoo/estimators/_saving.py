@@ -16,6 +16,7 @@ from ..architectures import check_spec, rebuild_backbone
 from ..cache import fingerprint
 from ..runtime import frozen_channels_last, resolve_device
 from ..zoo import CheckpointSpec, list_checkpoints
+from ..zoo.licenses import check_license
 
 # fitted attributes that are rebuilt on load rather than saved
 REBUILT = frozenset(
@@ -222,6 +223,8 @@ class SaveLoadMixin:
         spec = check_spec(
             state["spec_"], modality=estimator._modality, trust_remote_code=trust_remote_code
         )
+        # a model fine-tuned from the weights carries their license
+        check_license(spec, pretrained=getattr(estimator, "pretrained", True))
         device = _load_device(state["device_"], device)
         config = saved.hf_config(trust_remote_code)
         pooling = estimator._pooling_kwargs().get("pooling")

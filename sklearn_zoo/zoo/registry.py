@@ -6,6 +6,7 @@ import difflib
 import os
 from typing import Any
 
+from .licenses import has_license, spdx
 from .spec import CheckpointSpec, ImagePreprocessing, TextPreprocessing
 
 _USER: dict[str, CheckpointSpec] = {}
@@ -225,7 +226,10 @@ def _torchvision_spec(name: str, ident: str) -> CheckpointSpec:
         family="auto",
         image=pre,
         num_params=w.meta.get("num_params"),
-        license="BSD-3-Clause (code); see the weights' own terms",
+        license="NOASSERTION",
+        code_license="BSD-3-Clause",
+        license_notes="torchvision states no license for its weights: they may carry the "
+        "terms of their training data.",
         paper=w.meta.get("recipe", ""),
         training_data="ImageNet-1k" if "IMAGENET1K" in w.name else "",
         options={"weights": w.name},
@@ -252,7 +256,7 @@ def _timm_spec(name: str, ident: str) -> CheckpointSpec:
             std=tuple(cfg.std),
             interpolation=cfg.interpolation or "bilinear",
         )
-        extra = {"license": cfg.license or "unknown", "paper": cfg.paper_ids or ""}
+        extra = {"license": spdx(cfg.license), "paper": cfg.paper_ids or ""}
         ident = ident if "." in ident else f"{arch}.{cfg.tag}" if cfg.tag else ident
     return CheckpointSpec(
         name=name,
@@ -335,7 +339,10 @@ def _hf_image_pre(pre: dict) -> ImagePreprocessing:
 
 
 def list_checkpoints(
-    modality: str | None = None, source: str | None = None, offline: bool | None = None
+    modality: str | None = None,
+    source: str | None = None,
+    offline: bool | None = None,
+    license: str | list[str] | None = None,
 ) -> list[CheckpointSpec]:
     """List the catalogue's checkpoints (and the registered ones), optionally filtered.
 
@@ -350,6 +357,9 @@ def list_checkpoints(
         The source the checkpoint resolves to on this machine.
     offline : bool, default=None
         ``True`` keeps the checkpoints whose weights are already on this machine; ``False`` the others.
+    license : str or list of str, default=None
+        Keep the checkpoints whose weights are under one of these SPDX identifiers (any case;
+        ``"NOASSERTION"``: no license stated). The code's license is ``spec.code_license``.
 
     Returns
     -------
@@ -367,6 +377,8 @@ def list_checkpoints(
     True
     >>> {spec.modality for spec in list_checkpoints(modality="text")}
     {'text'}
+    >>> {spec.license for spec in list_checkpoints(license=["mit", "Apache-2.0"])}
+    {'Apache-2.0', 'MIT'}
     """
     if modality not in (None, "image", "text"):
         raise ValueError(
@@ -377,6 +389,8 @@ def list_checkpoints(
         specs = [s for s in specs if s.modality == modality]
     if source:
         specs = [s for s in specs if s.source == source]
+    if license is not None:
+        specs = [s for s in specs if has_license(s, license)]
     if offline is not None:
         specs = [s for s in specs if is_available_offline(s) == offline]
     return specs
