@@ -19,6 +19,7 @@ from ..module import ZooModule, make_head
 from ..runtime import Runtime, resolve_device
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
+from ._card import ModelCardMixin, weights_digest
 from ._docs import DOC_LINK_TEMPLATE
 from ._plan import (
     FitPlan,
@@ -80,7 +81,7 @@ def check_head_size(head_size: Any, owner: str | None = None) -> tuple[int, ...]
     )
 
 
-class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
+class ZooEstimatorMixin(ModelCardMixin, SaveLoadMixin, TransformerMixin, BaseEstimator):
     """Fit recipe shared by the four fine-tuning estimators.
 
     Subclasses provide the modality (``_modality``, ``_check_inputs``, ``_prepare_inputs``,
@@ -163,6 +164,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             training=Training.of(self),
             seed=seed,
             features=self._feature_identity(spec, seed, prepared),
+            base_weights=weights_digest(backbone) if self.pretrained else None,
         )
 
     def _fresh_network(self, spec: CheckpointSpec, head_size: tuple[int, ...], target: Target):
