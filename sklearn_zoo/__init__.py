@@ -28,6 +28,9 @@ _LAZY = {
     "rank_checkpoints": "selection",
     "plot_learning_curves": "plotting",
     "load_image_folder": "datasets",
+    "group_report": "fairness",
+    "GroupReport": "fairness",
+    "ModelCard": "model_card",
     "TrainingCurvesDisplay": "plotting",
     "FreezeDepthDisplay": "plotting",
 }
