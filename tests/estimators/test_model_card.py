@@ -129,6 +129,12 @@ def test_save_writes_the_card_and_load_ignores_edits_to_it(fitted, tmp_path, mon
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == clf.model_card()
+    code = f"import sys; from sklearn_zoo.cli import main; main(['card', {str(folder)!r}]); "
+    code += "sys.stderr.write(str('torch' in sys.modules))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.stderr == "False"  # the card is read without torch, nor any weight
 
 
 def test_a_tampered_card_is_refused_and_an_old_save_has_a_short_one(fitted, tmp_path):
