@@ -21,7 +21,10 @@ _EXTRA = "pip install 'sklearn-zoo[fairness]'"
 class GroupReport:
     """Scores per group, overall, and the largest gap between groups.
 
-    Attributes
+    What :func:`group_report` returns; ``estimator.model_card(groups=report)`` adds its table to
+    the model card.
+
+    Parameters
     ----------
     metric_frame : fairlearn.metrics.MetricFrame
         The frame the scores come from (``by_group``, ``overall``, ``difference()`` ...).
@@ -31,6 +34,24 @@ class GroupReport:
         Each metric on all samples.
     gaps : pandas.Series
         Each metric's largest difference between two groups (``MetricFrame.difference()``).
+
+    See Also
+    --------
+    group_report : Builds it.
+
+    Examples
+    --------
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from sklearn_zoo import group_report
+    >>> clf = DummyClassifier(strategy="constant", constant=1).fit([[0]] * 4, [1, 0, 1, 1])
+    >>> print(group_report(clf, [[0]] * 4, [1, 0, 1, 1], ["a", "a", "b", "b"]).to_markdown())
+    | group | count | accuracy | balanced accuracy | selection rate |
+    |---|---|---|---|---|
+    | a | 2 | 0.5 | 0.5 | 1 |
+    | b | 2 | 1 | 1 | 1 |
+    | overall | 4 | 0.75 | 0.5 | 1 |
+    | largest gap | - | 0.5 | 0.5 | 0 |
+    <BLANKLINE>
     """
 
     metric_frame: Any
@@ -39,7 +60,13 @@ class GroupReport:
     gaps: Any
 
     def to_markdown(self) -> str:
-        """The report as a Markdown table: the groups, then ``overall`` and ``largest gap``."""
+        """Return the report as a Markdown table.
+
+        Returns
+        -------
+        table : str
+            One row per group, then ``overall`` and ``largest gap``; group names are escaped.
+        """
         columns = list(self.by_group.columns)
         rows = [[str(group), *_cells(row)] for group, row in self.by_group.iterrows()]
         rows.append(["overall", *_cells(self.overall.reindex(columns))])
@@ -122,6 +149,10 @@ def group_report(
     ------
     ImportError
         fairlearn is not installed (``pip install 'sklearn-zoo[fairness]'``).
+
+    See Also
+    --------
+    fairlearn.metrics.MetricFrame : What it is built on.
 
     Examples
     --------

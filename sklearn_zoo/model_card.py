@@ -39,10 +39,10 @@ _MAX_DEPTH = 6
 
 @dataclass(frozen=True)
 class ModelCard:
-    """What a fitted estimator is: its base checkpoint's card, how ``fit`` adapted it, what it
-    was trained on, its validation scores and the library versions (``est.model_card_``).
+    """What a fitted estimator is: its base, how it was adapted, on what, how it scored.
 
-    Every value is plain data (str, numbers, lists and dicts of those); :meth:`render` writes
+    The card of ``est.model_card_``: the base checkpoint's card, how ``fit`` adapted it, what it
+    was trained on, its validation scores and the library versions. Every value is plain data (str, numbers, lists and dicts of those); :meth:`render` writes
     the Markdown that ``est.model_card()`` returns and ``save()`` writes as ``README.md``.
 
     Parameters
@@ -83,7 +83,14 @@ class ModelCard:
     versions: dict[str, str] = field(default_factory=dict)
 
     def saved(self) -> dict[str, Any]:
-        """The card's own data as saved in ``fitted.json`` (the checkpoint is saved as ``spec_``)."""
+        """Return the card's own data, as ``save()`` writes it in ``fitted.json``.
+
+        Returns
+        -------
+        sections : dict
+            ``adaptation``, ``data``, ``validation`` and ``versions``; the checkpoint is saved
+            apart, as ``spec_``.
+        """
         return {name: getattr(self, name) for name in _SECTIONS}
 
     def render(self, groups: Any = None) -> str:
