@@ -56,6 +56,7 @@ def test_a_fitted_classifier_card_names_its_base_strategy_and_data(fitted):
     assert isinstance(card, ModelCard) and card.checkpoint == clf.spec_
     assert card.adaptation["strategy"] == clf.strategy_ == "lp-ft"
     assert card.adaptation["stages run"] == ["probe", "finetune"]
+    assert card.adaptation["stage that won"] == "finetune"  # the weights kept: the last stage's
     assert card.adaptation["trainable parameters"] == clf.n_trainable_params_
     counts = {c["label"]: c["count"] for c in card.data["classes"]}
     assert counts == {label: int((y == label).sum()) for label in clf.classes_}
