@@ -377,8 +377,8 @@ def list_checkpoints(
     True
     >>> {spec.modality for spec in list_checkpoints(modality="text")}
     {'text'}
-    >>> {spec.license for spec in list_checkpoints(license=["mit", "Apache-2.0"])}
-    {'Apache-2.0', 'MIT'}
+    >>> sorted({spec.license for spec in list_checkpoints(license=["mit", "Apache-2.0"])})
+    ['Apache-2.0', 'MIT']
     """
     if modality not in (None, "image", "text"):
         raise ValueError(
