@@ -4,7 +4,6 @@ built with the real libraries, saved to disk and loaded back through the real lo
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _helpers import digits, refuse_network
 
 # -- environment ------------------------------------------------------------------------------
 
@@ -22,13 +22,7 @@ def block_network(monkeypatch):
     back-off (up to a minute per file) is made instant, so a refused download fails fast."""
     import types
 
-    def refuse(*args, **kwargs):
-        raise OSError("network blocked by test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    refuse_network(monkeypatch)
     try:
         from huggingface_hub.utils import _http
     except ImportError:  # pragma: no cover - another huggingface_hub layout
@@ -37,6 +31,17 @@ def block_network(monkeypatch):
         fast = types.SimpleNamespace(**vars(_http.time))
         fast.sleep = lambda seconds: None
         monkeypatch.setattr(_http, "time", fast)
+
+
+@pytest.fixture
+def fresh_store(tmp_path, monkeypatch):
+    """The default feature store, moved to an empty folder of this test."""
+    from sklearn_zoo.cache import default_store
+
+    monkeypatch.setenv("SKLEARN_ZOO_CACHE", str(tmp_path / "cache"))
+    store = default_store()
+    store.clear()
+    return store
 
 
 @pytest.fixture
@@ -430,11 +435,7 @@ def tiny_text_checkpoint(tmp_path_factory) -> str:
 @pytest.fixture
 def image_data():
     """60 real 8x8 digit images (0, 1, 2) as uint8 and their labels."""
-    from sklearn.datasets import load_digits
-
-    digits = load_digits(n_class=3)
-    X = (digits.images[:60] * 16).clip(0, 255).astype(np.uint8)
-    return X, digits.target[:60]
+    return digits(60)
 
 
 @pytest.fixture
