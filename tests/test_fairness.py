@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from _helpers import fast
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from sklearn_zoo import group_report
@@ -94,7 +95,7 @@ def test_the_card_shows_the_report(tiny_image_checkpoint, image_data):
 
     X, y = image_data
     clf = PretrainedImageClassifier(
-        tiny_image_checkpoint, image_size=32, strategy="probe", max_epochs=1, random_state=0
+        tiny_image_checkpoint, image_size=32, strategy="probe", **fast(max_epochs=1)
     ).fit(X, y)
     groups = np.where(np.arange(len(y)) % 2, "odd", "even")
     report = group_report(clf, X, y, groups)

@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 import pytest
+from _helpers import digits, fast
 
 from sklearn_zoo import (
     LicenseNotAllowedError,
@@ -22,17 +23,14 @@ from sklearn_zoo import (
 from sklearn_zoo.model_card import ModelCard, optional_attributes
 from sklearn_zoo.zoo.licenses import ENV
 
-FAST = {"max_epochs": 2, "batch_size": 16, "random_state": 0, "image_size": 32}
+FAST = fast(image_size=32)
 
 
 @pytest.fixture(scope="module")
 def fitted(tiny_image_checkpoint):
     """A classifier fitted with a validation split, on 60 digits of classes 0, 1, 2."""
-    from sklearn.datasets import load_digits
-
-    digits = load_digits(n_class=3)
-    X = (digits.images[:60] * 16).clip(0, 255).astype(np.uint8)
-    y = np.array(["zero", "one", "two"])[digits.target[:60]]
+    X, codes = digits()
+    y = np.array(["zero", "one", "two"])[codes]
     clf = PretrainedImageClassifier(tiny_image_checkpoint, early_stopping=True, **FAST)
     return clf.fit(X, y), X, y
 
