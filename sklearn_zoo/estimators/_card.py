@@ -12,7 +12,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..model_card import ModelCard, library_versions, optional_attributes, plain
+from ..model_card import ModelCard, from_saved, library_versions, optional_attributes, plain
 from ..zoo import CheckpointSpec
 
 _TASKS = {
@@ -169,5 +169,8 @@ class ModelCardMixin:
         card : str
             The card; every value in it is escaped text.
         """
-        check_is_fitted(self, "model_card_")
-        return self.model_card_.render(groups)
+        check_is_fitted(self, "spec_")
+        card = vars(self).get("model_card_")
+        if card is None:  # unpickled from a version without cards: the checkpoint is known
+            card = from_saved(None, self.spec_, type(self).__name__)
+        return card.render(groups)

@@ -191,8 +191,14 @@ def test_attributes_added_later_are_read_when_present():
     assert "**stage that won**: probe" in card.render()
 
 
-def test_model_card_needs_a_fitted_estimator():
+def test_model_card_needs_a_fitted_estimator(fitted):
+    import pickle
+
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
         PretrainedImageClassifier().model_card()
+    clf = pickle.loads(pickle.dumps(fitted[0]))
+    assert clf.model_card() == fitted[0].model_card()
+    del clf.model_card_  # pickled by a version without cards
+    assert "not recorded" in clf.model_card() and clf.spec_.name in clf.model_card()
