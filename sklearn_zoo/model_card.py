@@ -53,7 +53,7 @@ class ModelCard:
         The base checkpoint's card.
     adaptation : dict
         How it was adapted: strategy, stages, frozen blocks, head, epochs, trainable parameters,
-        the base weights' revision and SHA-256.
+        the base weights' revision and digest.
     data : dict
         What it was trained on: samples, input kind, classes and their counts.
     validation : dict
@@ -272,7 +272,7 @@ def _base_section(spec: CheckpointSpec, adaptation: dict[str, Any]) -> str:
         "checkpoint": spec.name,
         "source": f"{spec.source}: {spec.identifier}",
         "revision": adaptation.get("base revision", "-"),
-        "weights SHA-256": adaptation.get("base weights SHA-256", "-"),
+        "weights digest (BLAKE2b-128)": adaptation.get("base weights digest", "-"),
         "license (weights)": licenses[0],
         "license (code)": licenses[-1],
         "license notes": spec.license_notes or "-",

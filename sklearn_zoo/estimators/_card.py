@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from typing import Any
 
 import numpy as np
-import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..model_card import ModelCard, from_saved, library_versions, optional_attributes, plain
 from ..zoo import CheckpointSpec
+from ._continue import weights_digest
 
 _TASKS = {
     "multiclass": "classification",
@@ -22,14 +21,14 @@ _TASKS = {
 }
 
 
-def weights_digest(module: nn.Module) -> str:
-    """SHA-256 over a module's tensors (names, dtypes, shapes and bytes): which weights it holds."""
-    total = hashlib.sha256()
-    for name, tensor in sorted(module.state_dict().items()):
-        data = tensor.detach().reshape(-1).cpu().contiguous()
-        total.update(f"{name}\0{data.dtype}\0{tuple(tensor.shape)}\0".encode())
-        total.update(data.view(torch.uint8).numpy().tobytes())
-    return total.hexdigest()
+def base_digest(backbone: nn.Module, pretrained: bool, *, continued: bool = False) -> str:
+    """What the card says of the weights a fit starts from: their digest (BLAKE2b-128 over the
+    tensors, :func:`~._continue.weights_digest`), or why it starts from no checkpoint's."""
+    if continued:
+        return "- (continued from this estimator's earlier fit: warm_start or partial_fit)"
+    if not pretrained:
+        return "- (pretrained=False: random weights)"
+    return weights_digest(backbone)
 
 
 def base_revision(spec: CheckpointSpec) -> str:
@@ -57,7 +56,7 @@ def _adaptation(plan: Any, state: Any, fitted: dict[str, Any]) -> dict[str, Any]
     backbone = plan.backbone
     return {
         "base revision": base_revision(plan.spec),
-        "base weights SHA-256": plan.base_weights or "- (pretrained=False: random weights)",
+        "base weights digest": plan.base_weights or "-",
         "strategy": plan.strategy,
         "stages run": [record.stage for record in state.records],
         # the weights kept are the last stage's, unless the fit says which stage won
@@ -135,7 +134,7 @@ def embedder_card(owner: str, spec: CheckpointSpec, digest: str, fitted: dict) -
         checkpoint=spec,
         adaptation={
             "base revision": base_revision(spec),
-            "base weights SHA-256": digest,
+            "base weights digest": digest,
             "strategy": "none: the pretrained weights, frozen (an embedder)",
             "trainable parameters": 0,
         },

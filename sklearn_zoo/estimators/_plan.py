@@ -81,7 +81,7 @@ class FitPlan:
     features: (
         FeatureIdentity | None
     )  # None: frozen features are not shared (cache off, augmentation)
-    base_weights: str | None = None  # SHA-256 of the pretrained weights (the model card's)
+    base_weights: str | None = None  # the digest of the weights it starts from (the model card's)
 
 
 @dataclass(frozen=True)

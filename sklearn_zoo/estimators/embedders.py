@@ -17,7 +17,7 @@ from ..loading import load_backbone
 from ..runtime import Runtime, autocast_dtype, resolve_device
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._base import _article
-from ._card import ModelCardMixin, embedder_card, weights_digest
+from ._card import ModelCardMixin, base_digest, embedder_card
 from ._docs import DOC_LINK_TEMPLATE
 from ._modalities import IMAGE_CONSTRAINTS, TEXT_CONSTRAINTS, ImageInputMixin, TextInputMixin
 from ._saving import SaveLoadMixin, cache_key
@@ -61,7 +61,7 @@ class _EmbedderMixin(
         self._check_modality(spec)
         device = resolve_device(self.device, type(self).__name__)
         backbone = load_backbone(spec, **self._pooling_kwargs())
-        digest = weights_digest(backbone)
+        digest = base_digest(backbone, pretrained=True)
         prepared = self._prepare_inputs(spec)
         identity = FeatureIdentity(spec, True, None, self._pooling_kwargs(), prepared.signature())
         runtime = Runtime.on(device, self.precision, self._modality)

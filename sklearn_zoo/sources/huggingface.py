@@ -1,4 +1,4 @@
-"""Hugging Face transformers encoders from the hub (kept in the HF cache) or a local directory.
+"""Hugging Face transformers encoders and decoders from the hub (kept in the HF cache) or a local directory.
 Safetensors are preferred; ``trust_remote_code`` stays off unless the spec's options turn it on."""
 
 from __future__ import annotations
@@ -69,7 +69,10 @@ def load_tokenizer(spec: CheckpointSpec, *, offline: bool) -> Any:
     from transformers import AutoTokenizer
 
     name = spec.text.tokenizer if spec.text and spec.text.tokenizer else spec.identifier
-    return _call(spec, offline, AutoTokenizer.from_pretrained, name, **_kwargs(spec, offline))
+    tokenizer = _call(spec, offline, AutoTokenizer.from_pretrained, name, **_kwargs(spec, offline))
+    if tokenizer.pad_token is None:  # GPT-2's has none: batches pad with its end-of-text token
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    return tokenizer
 
 
 def read_config(

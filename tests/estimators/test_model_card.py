@@ -70,16 +70,16 @@ def test_a_fitted_classifier_card_names_its_base_strategy_and_data(fitted):
     zeros = f"| zero | {counts['zero']} |"
     for words in ("## Base checkpoint", "**strategy**: lp-ft", zeros, "## Validation"):
         assert words in text, words
-    assert card.adaptation["base weights SHA-256"] in text
+    assert card.adaptation["base weights digest"] in text
 
 
 def test_the_base_weights_hash_names_the_pretrained_weights(tiny_image_checkpoint, fitted):
-    from sklearn_zoo.estimators._card import weights_digest
+    from sklearn_zoo.estimators._continue import weights_digest
     from sklearn_zoo.loading import load_backbone
 
     clf, X, y = fitted
     base = load_backbone(tiny_image_checkpoint)
-    assert clf.model_card_.adaptation["base weights SHA-256"] == weights_digest(base)
+    assert clf.model_card_.adaptation["base weights digest"] == weights_digest(base)
     # the fine-tuned weights are others
     assert weights_digest(clf.net_.module_.backbone) != weights_digest(base)
 
