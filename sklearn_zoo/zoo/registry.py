@@ -210,7 +210,8 @@ def _torchhub_spec(name: str, ident: str) -> CheckpointSpec:
         modality="image",
         family="auto",
         image=ImagePreprocessing(),
-        license="see the repository's own terms",
+        license="NOASSERTION",
+        license_notes="The repository's own terms apply: read its license before use.",
         description=f"PyTorch Hub entry point {entry!r} of {repo}.",
         options={"entry": entry, "kwargs": kwargs},
     )

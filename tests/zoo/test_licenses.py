@@ -96,3 +96,11 @@ def test_the_policy_is_read_at_fit_time_and_leaves_the_estimator_unfitted(monkey
         embedder.fit()
     with pytest.raises(NotFittedError):
         embedder.transform(["a text"])
+
+
+def test_names_outside_the_catalogue_state_spdx_licenses():
+    tv = get_checkpoint("torchvision:resnet18")
+    assert licenses_of(tv) == ("NOASSERTION", "BSD-3-Clause") and tv.license_notes
+    assert get_checkpoint("timm:resnet18.a1_in1k").license == "Apache-2.0"  # timm's lower case
+    hub = get_checkpoint("torchhub:an-owner/a-repo:an_entry")
+    assert hub.license == "NOASSERTION" and "own terms" in hub.license_notes
