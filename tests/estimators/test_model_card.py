@@ -202,3 +202,16 @@ def test_model_card_needs_a_fitted_estimator(fitted):
     assert clf.model_card() == fitted[0].model_card()
     del clf.model_card_  # pickled by a version without cards
     assert "not recorded" in clf.model_card() and clf.spec_.name in clf.model_card()
+
+
+def test_a_continued_fit_says_so(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint, strategy="probe", warm_start=True, **FAST
+    ).fit(X, y)
+    assert len(clf.model_card_.adaptation["base weights digest"]) == 32  # the checkpoint's
+    clf.fit(X, y)
+    assert "continued" in clf.model_card_.adaptation["base weights digest"]
+    clf.partial_fit(X[:16], y[:16])
+    assert "continued" in clf.model_card_.adaptation["base weights digest"]
+    assert clf.model_card_.data["samples"] == 16
