@@ -90,24 +90,6 @@ def weights_digest(backbone: nn.Module) -> str:
     return digest.hexdigest()
 
 
-def check_partial_classes(owner: str, classes: Any, fitted: Any) -> np.ndarray | None:
-    """``classes`` of a ``partial_fit`` call, as scikit-learn checks them: required on the first
-    call, the same on later ones (where they may be left out)."""
-    if fitted is None:
-        if classes is None:
-            raise ValueError(
-                f"classes must be passed on the first call to {owner}.partial_fit: all the "
-                "labels the calls will see, as the network's output layer is built once."
-            )
-        return np.unique(np.asarray(classes))
-    if classes is not None and not np.array_equal(np.unique(np.asarray(classes)), fitted):
-        raise ValueError(
-            f"`classes={np.unique(np.asarray(classes)).tolist()!r}` is not the same as on the "
-            f"first call to {owner}.partial_fit, which was {np.asarray(fitted).tolist()!r}."
-        )
-    return fitted
-
-
 class ContinueMixin:
     """The estimator's side of continuing: ``partial_fit``'s call (``_partial``) and the network
     step of the plan (``_starting_network``); ``_train`` is the fit recipe's."""

@@ -23,6 +23,24 @@ _LOSSES = {
 }
 
 
+def check_partial_classes(owner: str, classes: Any, fitted: Any) -> np.ndarray | None:
+    """``classes`` of a ``partial_fit`` call, as scikit-learn checks them: required on the first
+    call, the same on later ones (where they may be left out)."""
+    if fitted is None:
+        if classes is None:
+            raise ValueError(
+                f"classes must be passed on the first call to {owner}.partial_fit: all the "
+                "labels the calls will see, as the network's output layer is built once."
+            )
+        return np.unique(np.asarray(classes))
+    if classes is not None and not np.array_equal(np.unique(np.asarray(classes)), fitted):
+        raise ValueError(
+            f"`classes={np.unique(np.asarray(classes)).tolist()!r}` is not the same as on the "
+            f"first call to {owner}.partial_fit, which was {np.asarray(fitted).tolist()!r}."
+        )
+    return fitted
+
+
 @dataclass(frozen=True)
 class Target:
     """An encoded ``y``: what the network trains on, and the fitted attributes that decode its
@@ -156,8 +174,6 @@ class ZooClassifierMixin(ClassifierMixin):
         self : object
             The estimator, trained one pass further.
         """
-        from ._continue import check_partial_classes
-
         fitted = vars(self).get("classes_")
         known = check_partial_classes(type(self).__name__, classes, fitted)
         first = None if fitted is not None else {"classes_": known}
