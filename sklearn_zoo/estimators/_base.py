@@ -18,6 +18,7 @@ from ..module import ZooModule, make_head
 from ..runtime import Runtime, resolve_device, resolve_num_workers
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
+from ._card import ModelCardMixin, base_digest
 from ._continue import ContinueMixin, partial_plan, warm_start, weights_digest
 from ._docs import DOC_LINK_TEMPLATE
 from ._plan import (
@@ -87,7 +88,9 @@ def check_head_size(head_size: Any, owner: str | None = None) -> tuple[int, ...]
     )
 
 
-class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEstimator):
+class ZooEstimatorMixin(
+    ModelCardMixin, ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEstimator
+):
     """Fit recipe shared by the four fine-tuning estimators.
 
     Subclasses provide the modality (``_modality``, ``_check_inputs``, ``_prepare_inputs``,
@@ -184,6 +187,7 @@ class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEsti
             ),
             seed=seed,
             features=self._feature_identity(spec, seed, prepared, start and backbone),
+            base_weights=base_digest(backbone, self.pretrained, continued=start is not None),
         )
 
     def _resolve_strategy(self, target: Target) -> str:

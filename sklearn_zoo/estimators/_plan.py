@@ -83,6 +83,7 @@ class FitPlan:
     features: (
         FeatureIdentity | None
     )  # None: frozen features are not shared (cache off, augmentation)
+    base_weights: str | None = None  # the digest of the weights it starts from (the model card's)
 
 
 @dataclass(frozen=True)
