@@ -11,7 +11,11 @@ from .zoo import CheckpointSpec, get_checkpoint
 
 
 def load_backbone(
-    checkpoint: str | CheckpointSpec, *, pretrained: bool = True, pooling: str | None = None
+    checkpoint: str | CheckpointSpec,
+    *,
+    pretrained: bool = True,
+    pooling: str | None = None,
+    offline: bool | None = None,
 ) -> Backbone:
     """Load a checkpoint's weights and give them the common backbone face.
 
@@ -27,6 +31,8 @@ def load_backbone(
     pooling : str, default=None
         Text checkpoints: ``"mean"``, ``"cls"``, ``"max"``, ``"last"`` or ``"pooler"``; ``None``
         uses the card's.
+    offline : bool, default=None
+        ``True`` reads local files only; ``None`` follows ``SKLEARN_ZOO_OFFLINE``.
 
     Returns
     -------
@@ -45,7 +51,7 @@ def load_backbone(
     (8, 1280)
     """
     spec = get_checkpoint(checkpoint)
-    model = load_model(spec, pretrained=pretrained)
+    model = load_model(spec, pretrained=pretrained, offline=offline)
     options: dict[str, Any] = {}
     if spec.modality == "text":
         options["pooling"] = pooling or spec.text.pooling

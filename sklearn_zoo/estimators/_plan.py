@@ -81,6 +81,7 @@ class FitPlan:
     features: (
         FeatureIdentity | None
     )  # None: frozen features are not shared (cache off, augmentation)
+    adapter: Any = None  # the adapters attached to the trainable blocks (``_adapter.AdapterPlan``)
 
 
 @dataclass(frozen=True)

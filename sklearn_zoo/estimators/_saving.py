@@ -184,6 +184,7 @@ class SaveLoadMixin:
             fitted=fitted,
             module=self._network(),
             tokenizer=getattr(self, "tokenizer_", None),
+            keep=self._saved_tensors(),
         )
 
     @classmethod
@@ -232,7 +233,8 @@ class SaveLoadMixin:
             )
             return estimator._network_from_state(backbone, state)
 
-        network = saved.load_weights(build)
+        network = saved.load_weights(build, only=estimator._saved_tensors(state))
+        estimator._restore_base(network, spec, state)
         prep = estimator._restore_inputs(spec, state, saved, trust_remote_code)
         vars(estimator).update(estimator._restore(network, {**state, "spec_": spec}, prep, device))
         if estimator.prefix_key_ is not None:
@@ -240,6 +242,13 @@ class SaveLoadMixin:
             key = fingerprint("saved", estimator.prefix_key_, saved.digest(), layout)
             estimator._saved_rows_key = key
         return estimator
+
+    def _saved_tensors(self, fitted: dict[str, Any] | None = None) -> Callable[[str], bool] | None:
+        """Which tensors of the network a save holds (None: all of them)."""
+        return None
+
+    def _restore_base(self, network: Any, spec: CheckpointSpec, state: dict[str, Any]) -> None:
+        """Fill what a save leaves out of the network (nothing, unless it says otherwise)."""
 
     def _cache_keys(self) -> dict[str, Any]:
         """Where the feature cache keeps this estimator's frozen rows. A loaded estimator reads the
