@@ -10,6 +10,14 @@ the strategy it chose. Several seeds: the seed draws the training set and seeds 
     python benchmarks/accuracy.py --modality text --budgets 16 64 256 2000 --seeds 0 1 2
     python benchmarks/accuracy.py --modality image --budgets 5 20 100 --seeds 0 1 2
     python benchmarks/accuracy.py --report results.jsonl     # the table again, from saved runs
+    python benchmarks/accuracy.py --modality image --photos flowers5 --strategies probe finetune adapter
+
+``adapter`` is LoRA (``adapter="lora"``, rank 8) on the fine-tuning stage (``strategy="finetune"``),
+its adapters at the head's rate (``backbone_lr_scale=1``: LoRA learns at 10-20 times full
+fine-tuning's rate). ``--photos NAME`` uses a photo set of ``../shared/data`` (a class a folder) at
+``--image-size``, its test set capped at ``--max-test`` photos; ``--measure`` runs each fit in a
+fresh process and adds its peak memory, and every row has the trainable parameters, the saved
+folder's size and the prediction time.
 
 The default runs first; the strategy it picks is the very same fit (same seed and parameters,
 deterministic on the CPU), so that row reuses it instead of training it twice.
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import json
 import time
 import warnings
@@ -32,10 +41,11 @@ from pathlib import Path
 import numpy as np
 
 STRATEGIES = {
-    "text": ["probe", "finetune", "lp-ft", "contrastive", "default"],
-    "image": ["probe", "finetune", "lp-ft", "default"],
+    "text": ["probe", "finetune", "lp-ft", "contrastive", "adapter", "default"],
+    "image": ["probe", "finetune", "lp-ft", "adapter", "default"],
 }
 IMAGE_SIZE = 64
+ADAPTER = {"strategy": "finetune", "adapter": "lora", "backbone_lr_scale": 1.0}
 
 
 def text_split(budget: int, seed: int, dev: bool):
@@ -68,7 +78,43 @@ def image_split(per_class: int, seed: int, dev: bool):
     return X[train], y[train], X[test], y[test]
 
 
-def run_one(modality: str, strategy: str, budget: int, seed: int, params: dict, dev: bool):
+def photo_split(name: str, per_class: int, seed: int, dev: bool, max_test: int):
+    from sklearn_zoo.datasets import load_image_folder
+
+    data = load_image_folder(Path(__file__).parents[2] / "shared" / "data" / name)
+    X, y = data.filenames, data.target
+    rng0 = np.random.RandomState(0)
+    pool, test = [], []
+    for c in np.unique(y):  # half of each class may be labelled (at most 100); the rest tests
+        idx = rng0.permutation(np.flatnonzero(y == c))
+        n_pool = min(100, len(idx) // 2)
+        pool.append(idx[:n_pool]), test.append(idx[n_pool:])
+    test = rng0.permutation(np.concatenate(test))
+    test = test[: max_test // 2] if dev else test[max_test // 2 :][:max_test]
+    rng = np.random.RandomState(seed)
+    train = np.concatenate([rng.choice(p, min(per_class, len(p)), replace=False) for p in pool])
+    return X[train], y[train], X[test], y[test]
+
+
+def _save_mb(clf) -> float:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        clf.save(folder)
+        return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file()) / 2**20
+
+
+def run_one(
+    modality: str,
+    strategy: str,
+    budget: int,
+    seed: int,
+    params: dict,
+    dev: bool,
+    photos: str | None = None,
+    image_size: int = IMAGE_SIZE,
+    max_test: int = 300,
+):
     from sklearn_zoo import PretrainedImageClassifier, PretrainedTextClassifier
     from sklearn_zoo.cache import default_store
 
@@ -76,9 +122,11 @@ def run_one(modality: str, strategy: str, budget: int, seed: int, params: dict, 
         X, y, Xt, yt = text_split(budget, seed, dev)
         cls, extra = PretrainedTextClassifier, {}
     else:
-        X, y, Xt, yt = image_split(budget, seed, dev)
-        cls, extra = PretrainedImageClassifier, {"image_size": IMAGE_SIZE}
+        split = photo_split(photos, budget, seed, dev, max_test) if photos else None
+        X, y, Xt, yt = split or image_split(budget, seed, dev)
+        cls, extra = PretrainedImageClassifier, {"image_size": image_size}
     chosen = {} if strategy == "default" else {"strategy": strategy}
+    chosen = ADAPTER if strategy == "adapter" else chosen
     clf = cls(random_state=seed, **extra, **chosen, **params)  # the defaults: freeze_depth=0 ...
     default_store().clear()  # each fit pays for its own frozen features: standalone fit times
     with warnings.catch_warnings():
@@ -86,9 +134,12 @@ def run_one(modality: str, strategy: str, budget: int, seed: int, params: dict, 
         start = time.perf_counter()
         clf.fit(X, y)
         seconds = time.perf_counter() - start
+        start = time.perf_counter()
         accuracy = float(clf.score(Xt, yt))
+        predict_s = time.perf_counter() - start
     return {
         "modality": modality,
+        "data": photos or ("sentences" if modality == "text" else "digits"),
         "strategy": strategy,
         "ran": clf.strategy_,
         "budget": budget,
@@ -99,22 +150,29 @@ def run_one(modality: str, strategy: str, budget: int, seed: int, params: dict, 
         "accuracy": accuracy,
         "fit_s": seconds,
         "epochs": len(clf.history_),
+        "n_test": len(yt),
+        "predict_s": predict_s,
+        "trainable_params": int(clf.n_trainable_params_),
+        "saved_mb": _save_mb(clf),
     }
 
 
 def table(rows: list[dict]) -> str:
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
-        groups[
-            (r["modality"], r["budget"], json.dumps(r["params"], sort_keys=True), r["dev"])
-        ].append(r)
+        data = r.get("data", "sentences" if r["modality"] == "text" else "digits")
+        params = json.dumps(r["params"], sort_keys=True)
+        groups[(r["modality"], data, r["budget"], params, r["dev"])].append(r)
     out = []
     unit = {"text": "labels", "image": "per class"}
-    for (modality, budget, params, dev), runs in sorted(groups.items()):
+    for (modality, data, budget, params, dev), runs in sorted(groups.items()):
         where = "dev split" if dev else "test set"
         extra = "" if params == "{}" else f", params {params}"
-        out.append(f"\n== {modality}, {budget} {unit[modality]} ({where}{extra})")
-        out.append(f"  {'strategy':<24} {'accuracy (mean ± sd)':>22} {'seeds':>6} {'fit s':>8}")
+        out.append(f"\n== {modality} ({data}), {budget} {unit[modality]} ({where}{extra})")
+        out.append(
+            f"  {'strategy':<24} {'accuracy (mean ± sd)':>22} {'seeds':>6} {'fit s':>8}"
+            f" {'trainable':>10} {'saved MB':>9} {'peak MB':>8} {'predict s':>9}"
+        )
         means = {}
         for strategy in STRATEGIES[modality]:
             mine = [r for r in runs if r["strategy"] == strategy]
@@ -127,7 +185,7 @@ def table(rows: list[dict]) -> str:
             sd = acc.std(ddof=1) if len(acc) > 1 else 0.0
             out.append(
                 f"  {name:<24} {acc.mean():>13.3f} ± {sd:.3f} {len(acc):>6} "
-                f"{np.mean([r['fit_s'] for r in mine]):>8.1f}"
+                f"{np.mean([r['fit_s'] for r in mine]):>8.1f}" + _extras(mine)
             )
         if "default" in means and len(means) > 1:
             others = {k: v for k, v in means.items() if k != "default"}
@@ -141,6 +199,19 @@ def table(rows: list[dict]) -> str:
                 )
             )
     return "\n".join(out)
+
+
+def _extras(runs: list[dict]) -> str:
+    def mean(key: str, fmt: str, width: int) -> str:
+        values = [r[key] for r in runs if key in r]
+        return f" {format(np.mean(values), fmt):>{width}}" if values else f" {'-':>{width}}"
+
+    return (
+        mean("trainable_params", ",.0f", 10)
+        + mean("saved_mb", ".2f", 9)
+        + mean("peak_mb", ".0f", 8)
+        + mean("predict_s", ".1f", 9)
+    )
 
 
 def _value(text: str):
@@ -160,6 +231,10 @@ def main() -> None:
     parser.add_argument("--dev", action="store_true", help="score on a validation split")
     parser.add_argument("--out", default="accuracy.jsonl", help="JSON lines, appended")
     parser.add_argument("--report", help="print the table of a saved JSON lines file and exit")
+    parser.add_argument("--photos", help="a photo set of ../shared/data (image modality)")
+    parser.add_argument("--image-size", type=int, default=IMAGE_SIZE)
+    parser.add_argument("--max-test", type=int, default=300, help="photos in the test set")
+    parser.add_argument("--measure", action="store_true", help="each fit in a fresh process")
     args = parser.parse_args()
     if args.report:
         rows = [json.loads(line) for line in Path(args.report).read_text().splitlines() if line]
@@ -183,7 +258,15 @@ def main() -> None:
                 if default is not None and strategy == default["ran"]:
                     row = {**default, "strategy": strategy, "same_fit_as_default": True}
                 else:
-                    row = run_one(args.modality, strategy, budget, seed, params, args.dev)
+                    job = (args.modality, strategy, budget, seed, params, args.dev)
+                    job += (args.photos, args.image_size, args.max_test)
+                    if args.measure:
+                        from _common import measure
+
+                        row, _, peak = measure(functools.partial(run_one, *job))
+                        row["peak_mb"] = peak
+                    else:
+                        row = run_one(*job)
                 if strategy == "default":
                     default = row
                 rows.append(row)
