@@ -112,7 +112,12 @@ ATTRS_DOC = """
     n_blocks_, n_frozen_blocks_, n_trainable_params_ : int
         The backbone's blocks; those frozen in the last stage (all of them after a contrastive
         stage, which trains the encoder before the head); the parameters some stage trained,
-        head included.
+        head included (with an adapter: the adapters' and the head's).
+    adapter_modules_ : list of str or None
+        The layers that got adapters (merged into them after fit); None without an adapter.
+    adapter_base_sha256_ : str or None
+        SHA-256 of the base weights the adapters were trained on (``load`` checks it); None
+        without an adapter, or with ``pretrained=False``.
 """
 
 

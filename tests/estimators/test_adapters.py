@@ -332,3 +332,34 @@ def test_missing_peft_names_the_extra(tiny_text_checkpoint, text_data, monkeypat
     monkeypatch.setitem(sys.modules, "peft", None)  # import peft raises ImportError
     with pytest.raises(ImportError, match=r"pip install 'sklearn-zoo\[peft\]'"):
         _text(tiny_text_checkpoint).fit(X, y)
+
+
+def test_history_and_learning_curves_are_unchanged(tiny_text_checkpoint, text_data):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sklearn_zoo.plotting import TrainingCurvesDisplay
+
+    X, y = text_data
+    clf = _text(tiny_text_checkpoint, strategy="lp-ft", early_stopping=True).fit(X, y)
+    assert {"train_loss", "valid_loss", "stage", "dur"} <= set(clf.history_[-1])
+    display = TrainingCurvesDisplay.from_estimator(clf)
+    assert {"train_loss", "valid_loss"} <= set(display.lines_)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_fitted_on_gpu_pickles_and_loads_on_cpu(tiny_image_checkpoint, image_data, tmp_path):
+    X, y = image_data
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint, image_size=32, adapter="lora", freeze_depth=-2, device="cuda", **FAST
+    ).fit(X, y)
+    expected = clf.predict_proba(X)
+    on_cpu = PretrainedImageClassifier.load(clf.save(tmp_path / "gpu"), device="cpu")
+    assert on_cpu.device_ == "cpu"
+    np.testing.assert_allclose(on_cpu.predict_proba(X), expected, atol=2e-2, rtol=1e-2)
+    buffer = pickle.dumps(clf)
+    with torch.device("cpu"):
+        unpickled = pickle.loads(buffer)
+    np.testing.assert_allclose(unpickled.predict_proba(X), expected, atol=2e-2, rtol=1e-2)
