@@ -330,7 +330,8 @@ def test_a_backbone_without_target_layers_is_refused():
 def test_missing_peft_names_the_extra(tiny_text_checkpoint, text_data, monkeypatch):
     X, y = text_data
     monkeypatch.setitem(sys.modules, "peft", None)  # import peft raises ImportError
-    with pytest.raises(ImportError, match=r"pip install 'sklearn-zoo\[peft\]'"):
+    needs = r"adapter='lora' in PretrainedTextClassifier needs the peft package: pip install "
+    with pytest.raises(ImportError, match=needs + r"'sklearn-zoo\[peft\]'"):
         _text(tiny_text_checkpoint).fit(X, y)
 
 
@@ -363,3 +364,14 @@ def test_fitted_on_gpu_pickles_and_loads_on_cpu(tiny_image_checkpoint, image_dat
     with torch.device("cpu"):
         unpickled = pickle.loads(buffer)
     np.testing.assert_allclose(unpickled.predict_proba(X), expected, atol=2e-2, rtol=1e-2)
+
+
+def test_batchnorm_statistics_stay_pretrained(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint, image_size=32, adapter="lora", strategy="finetune", **FAST
+    ).fit(X, y)
+    base = load_backbone(tiny_image_checkpoint).state_dict()
+    tuned = clf.net_.module_.backbone.state_dict()
+    stats = [n for n in base if n.endswith(("running_mean", "running_var"))]
+    assert stats and all(torch.equal(tuned[n], base[n]) for n in stats)
