@@ -19,15 +19,7 @@ from ..module import ZooModule, make_head
 from ..runtime import Runtime, resolve_device
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
-from ._adapter import (
-    ADAPTER_CONSTRAINTS,
-    plan_adapter,
-    rebuild_adapters,
-    restore_base,
-    saved_tensors,
-)
-from ._adapter import SAVED_FIELDS as ADAPTER_FIELDS
-from ._adapter import fitted_attributes as adapter_attributes
+from . import _adapter
 from ._docs import DOC_LINK_TEMPLATE
 from ._plan import (
     FitPlan,
@@ -71,7 +63,7 @@ COMMON_CONSTRAINTS: dict[str, list] = {
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "net_params": [dict, None],
-    **ADAPTER_CONSTRAINTS,
+    **_adapter.ADAPTER_CONSTRAINTS,
 }
 
 
@@ -139,7 +131,10 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         # everything is computed first: a failed fit leaves the estimator as it was
         vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
         vars(self).update(
-            {**fitted_attributes(plan, state), **adapter_attributes(plan.adapter, plan.backbone)}
+            {
+                **fitted_attributes(plan, state),
+                **_adapter.fitted_attributes(plan.adapter, plan.backbone),
+            }
         )
         return self
 
@@ -150,7 +145,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         k = self._freeze_boundary(backbone, strategy, spec)
         if k == backbone.num_blocks:  # nothing of the backbone is left to train
             strategy = "probe"
-        adapter = plan_adapter(self, backbone, k, spec)
+        adapter = _adapter.plan_adapter(self, backbone, k, spec)
         prepared = self._prepare_inputs(spec)
         runtime, accelerator = self._runtime(device)
         rows = self._split(len(inputs), target, seed)
@@ -347,7 +342,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         "n_blocks_": integer(1),
         "n_frozen_blocks_": integer(0),
         "n_trainable_params_": integer(0),
-        **ADAPTER_FIELDS,
+        **_adapter.SAVED_FIELDS,
     }
 
     def _network(self) -> ZooModule:
@@ -355,10 +350,10 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
 
     def _saved_tensors(self, fitted: dict[str, Any] | None = None):
         """An adapter fit on a pretrained checkpoint saves its adapters and head only."""
-        return saved_tensors(vars(self) if fitted is None else fitted)
+        return _adapter.saved_tensors(vars(self) if fitted is None else fitted)
 
     def _restore_base(self, network: ZooModule, spec: CheckpointSpec, state: dict) -> None:
-        restore_base(self, network, spec, state)
+        _adapter.restore_base(self, network, spec, state)
 
     def _network_from_state(self, backbone, state: dict[str, Any]) -> ZooModule:
         """Backbone and head as ``fit`` left them, for the saved weights to fill."""
@@ -368,7 +363,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
                 f"fitted.json: 'n_blocks_' ({n}) and 'n_frozen_blocks_' ({k}) do not fit the "
                 f"rebuilt backbone, which has {backbone.num_blocks} blocks."
             )
-        rebuild_adapters(self, backbone, state)
+        _adapter.rebuild_adapters(self, backbone, state)
         backbone.freeze(int(k))
         classes = state.get("classes_")
         head = make_head(
