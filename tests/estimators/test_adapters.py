@@ -374,3 +374,16 @@ def test_batchnorm_statistics_stay_pretrained(tiny_image_checkpoint, image_data)
     tuned = clf.net_.module_.backbone.state_dict()
     stats = [n for n in base if n.endswith(("running_mean", "running_var"))]
     assert stats and all(torch.equal(tuned[n], base[n]) for n in stats)
+
+
+def test_image_adapter_fit_saves_compactly_and_loads(tiny_image_checkpoint, image_data, tmp_path):
+    X, y = image_data
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint, image_size=32, adapter="dora", freeze_depth=-2, **FAST
+    ).fit(X, y)
+    folder = clf.save(tmp_path / "image")
+    with safe_open(str(folder / "weights.safetensors"), framework="pt") as f:
+        assert all("lora_" in n or n.startswith("head.") for n in f.keys())  # noqa: SIM118
+    loaded = PretrainedImageClassifier.load(folder)
+    assert loaded.adapter_modules_ == clf.adapter_modules_
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), atol=1e-5)
