@@ -58,6 +58,7 @@ class Backbone(nn.Module):
     # set by sklearn_zoo.adapters.attach: adapter parameter name -> its block. Then only the
     # adapters train, those of the blocks ``freeze`` leaves trainable.
     adapter_blocks: dict[str, int] | None = None
+    frozen_only: bool = False  # runs outside torch (a TensorFlow graph): features only, no training
 
     def __init__(self) -> None:
         super().__init__()

@@ -16,6 +16,7 @@ from ..architectures import known_checkpoint
 from ..backbones import Backbone
 from ..loading import load_backbone
 from ..zoo import CheckpointSpec, list_checkpoints
+from ._plan import FitPlan
 from ._saving import Field, _must
 
 ADAPTER_CONSTRAINTS: dict[str, list] = {
@@ -55,12 +56,22 @@ def config_of(estimator: Any) -> adapters.AdapterConfig | None:
     )
 
 
-def plan_adapter(estimator: Any, backbone: Backbone, k: int, spec: CheckpointSpec) -> Any:
+def plan_adapter(
+    estimator: Any, backbone: Backbone, k: int, spec: CheckpointSpec, continued: bool = False
+) -> Any:
     """Attach the estimator's adapters to blocks ``k..`` of ``backbone`` (the blocks
-    ``freeze_depth`` leaves trainable); None without an adapter or with nothing to train."""
+    ``freeze_depth`` leaves trainable); None without an adapter or with nothing to train.
+    ``continued``: ``backbone`` is a fitted one (``warm_start``, ``partial_fit``), not the
+    checkpoint's, so the adapted network is saved in full."""
     config = config_of(estimator)
     if config is None or k == backbone.num_blocks:
         return None
+    if backbone.adapter_blocks is not None:
+        raise ValueError(
+            f"{type(estimator).__name__} was fitted with merged adapters, and continuing their "
+            "training (warm_start=True, partial_fit) is not supported. Use warm_start=False to "
+            "fit new adapters, or adapter=None to fine-tune the merged network further."
+        )
     modules = adapters.target_modules(backbone, k, config.targets)
     if not modules:
         what = (
@@ -74,23 +85,25 @@ def plan_adapter(estimator: Any, backbone: Backbone, k: int, spec: CheckpointSpe
             "adapt. Name the layers with adapter_targets, train more blocks (freeze_depth), or "
             "use adapter=None."
         )
-    base = adapters.weights_hash(backbone) if estimator.pretrained else None
+    base = adapters.weights_hash(backbone) if estimator.pretrained and not continued else None
     adapters.attach(backbone, config, modules)
     return AdapterPlan(tuple(modules), base)
 
 
-def fitted_attributes(plan: AdapterPlan | None, backbone: Backbone) -> dict[str, Any]:
-    """Merge the trained adapters into their layers (prediction costs what it costs without
-    them) and name what a save needs to rebuild them."""
-    if plan is None:
+def fitted_attributes(plan: FitPlan) -> dict[str, Any]:
+    """Merge the fit's trained adapters into their layers (prediction costs what it costs
+    without them) and name what a save needs to rebuild them."""
+    adapter = plan.adapter
+    if adapter is None:
         return {"adapter_modules_": None, "adapter_base_sha256_": None}
-    adapters.merge(backbone)
-    return {"adapter_modules_": list(plan.modules), "adapter_base_sha256_": plan.base_sha256}
+    adapters.merge(plan.backbone)
+    return {"adapter_modules_": list(adapter.modules), "adapter_base_sha256_": adapter.base_sha256}
 
 
-def saved_tensors(fitted: dict[str, Any]) -> Callable[[str], bool] | None:
-    """Which tensors a save holds: the adapters and the head when the base is a checkpoint the
-    library can load again; everything (None) otherwise."""
+def saved_tensors(estimator: Any, fitted: dict | None = None) -> Callable[[str], bool] | None:
+    """Which tensors a save of ``estimator`` (or of a saved ``fitted`` state) holds: the adapters
+    and the head when the base is a checkpoint the library can load again; all (None) otherwise."""
+    fitted = vars(estimator) if fitted is None else fitted
     if fitted.get("adapter_base_sha256_") is None:
         return None
     return adapters.is_saved

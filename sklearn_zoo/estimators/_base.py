@@ -14,12 +14,12 @@ from sklearn.utils.validation import check_is_fitted
 from ..backbones import resolve_freeze_depth
 from ..features import FeatureIdentity, FrozenFeatures, in_inference_order
 from ..inference import run_batches
-from ..loading import load_backbone
 from ..module import ZooModule, make_head
 from ..runtime import Runtime, resolve_device
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
 from . import _adapter
+from ._continue import ContinueMixin, partial_plan, warm_start, weights_digest
 from ._docs import DOC_LINK_TEMPLATE
 from ._plan import (
     FitPlan,
@@ -33,7 +33,13 @@ from ._plan import (
 )
 from ._saving import SaveLoadMixin, cache_key, history, integer, one_of
 from ._stages import fitted_attributes, run_stages
-from ._strategy import STRATEGIES, TEXT_CLASSIFIER_STRATEGIES, resolve_strategy, stages
+from ._strategy import (
+    STRATEGIES,
+    TEXT_CLASSIFIER_STRATEGIES,
+    frozen_only_strategy,
+    resolve_strategy,
+    stages,
+)
 from ._tasks import Target
 
 COMMON_CONSTRAINTS: dict[str, list] = {
@@ -64,6 +70,7 @@ COMMON_CONSTRAINTS: dict[str, list] = {
     "verbose": ["verbose"],
     "net_params": [dict, None],
     **_adapter.ADAPTER_CONSTRAINTS,
+    "warm_start": ["boolean"],
 }
 
 
@@ -82,7 +89,7 @@ def check_head_size(head_size: Any, owner: str | None = None) -> tuple[int, ...]
     )
 
 
-class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
+class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEstimator):
     """Fit recipe shared by the four fine-tuning estimators.
 
     Subclasses provide the modality (``_modality``, ``_check_inputs``, ``_prepare_inputs``,
@@ -101,6 +108,8 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ZooEstimatorMixin:
         """Fine-tune the checkpoint on ``(X, y)``; weights load here, never in ``__init__``.
 
+        With ``warm_start=True`` a fitted estimator trains on from its fitted weights instead.
+
         Parameters
         ----------
         X : images or texts
@@ -117,35 +126,40 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
+        start = warm_start(self)
+        return self._train(X, y, sample_weight, start, None if start is None else start.target)
+
+    def _train(self, X, y, sample_weight, start, previous, *, partial: bool = False) -> Any:
+        """Check the data, plan the fit (from ``start``, a fitted network to continue, or the
+        checkpoint) and run its stages; the fitted attributes are set together at the end."""
         head_size = check_head_size(self.head_size, type(self).__name__)
         inputs = self._check_inputs(X)
-        target = self._encode_target(y, n_samples=len(inputs))
+        target = self._encode_target(y, n_samples=len(inputs), previous=previous)
         weights = sample_weights(sample_weight, target.class_sample_weight, len(inputs))
         spec = get_checkpoint(self.checkpoint)
         self._check_modality(spec)
         device = resolve_device(self.device, type(self).__name__)
         seed = draw_seed(self.random_state)
         with seeded(seed):
-            plan = self._plan(spec, inputs, target, weights, head_size, device, seed)
+            plan = self._plan(spec, inputs, target, weights, head_size, device, seed, start)
+            plan = partial_plan(plan) if partial else plan
             state = run_stages(plan)
         # everything is computed first: a failed fit leaves the estimator as it was
         vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
-        vars(self).update(
-            {
-                **fitted_attributes(plan, state),
-                **_adapter.fitted_attributes(plan.adapter, plan.backbone),
-            }
-        )
+        vars(self).update({**fitted_attributes(plan, state), **_adapter.fitted_attributes(plan)})
         return self
 
-    def _plan(self, spec, inputs, target, weights, head_size, device, seed) -> FitPlan:
+    def _plan(self, spec, inputs, target, weights, head_size, device, seed, start) -> FitPlan:
         """The fit's decisions, one small step each (skorch's ``NeuralNet.initialize`` is the model)."""
-        backbone, head = self._fresh_network(spec, head_size, target)
+        backbone, head = self._starting_network(spec, head_size, target, start)
         strategy = self._resolve_strategy(target)
+        if backbone.frozen_only:
+            why = getattr(backbone, "why_frozen", "")
+            strategy = frozen_only_strategy(self.strategy, type(self).__name__, spec.name, why)
         k = self._freeze_boundary(backbone, strategy, spec)
         if k == backbone.num_blocks:  # nothing of the backbone is left to train
             strategy = "probe"
-        adapter = _adapter.plan_adapter(self, backbone, k, spec)
+        adapter = _adapter.plan_adapter(self, backbone, k, spec, start is not None)
         prepared = self._prepare_inputs(spec)
         runtime, accelerator = self._runtime(device)
         rows = self._split(len(inputs), target, seed)
@@ -170,16 +184,9 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             accelerator=accelerator,
             training=Training.of(self),
             seed=seed,
-            features=self._feature_identity(spec, seed, prepared),
+            features=self._feature_identity(spec, seed, prepared, start and backbone),
             adapter=adapter,
         )
-
-    def _fresh_network(self, spec: CheckpointSpec, head_size: tuple[int, ...], target: Target):
-        """The backbone with the checkpoint's weights (random with ``pretrained=False``) and a
-        new head: the two draws of the seeded generator before training."""
-        backbone = load_backbone(spec, pretrained=self.pretrained, **self._pooling_kwargs())
-        head = make_head(backbone.num_features, head_size, target.n_outputs, self.head_dropout)
-        return backbone, head
 
     def _resolve_strategy(self, target: Target) -> str:
         strategy = resolve_strategy(
@@ -229,14 +236,16 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         return split_rows(n, self.validation_fraction, target.codes, seed)
 
     def _feature_identity(
-        self, spec: CheckpointSpec, seed: int | None, prepared: Any
+        self, spec: CheckpointSpec, seed: int | None, prepared: Any, continued: Any = None
     ) -> FeatureIdentity | None:
         """What names this fit's frozen features in the cache; None when they are not shared
-        (``cache=False``, or random augmentation: every epoch sees other images)."""
+        (``cache=False``, or random augmentation: every epoch sees other images). A continued
+        backbone (``continued``) is named by its weights."""
         if not self.cache or prepared.augments:
             return None
+        weights = None if continued is None else weights_digest(continued)
         return FeatureIdentity(
-            spec, self.pretrained, seed, self._pooling_kwargs(), prepared.signature()
+            spec, self.pretrained, seed, self._pooling_kwargs(), prepared.signature(), weights
         )
 
     def _check_modality(self, spec: CheckpointSpec) -> None:
@@ -344,16 +353,11 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         "n_trainable_params_": integer(0),
         **_adapter.SAVED_FIELDS,
     }
+    _saved_tensors = _adapter.saved_tensors  # adapter fits save their adapters and head only
+    _restore_base = _adapter.restore_base
 
     def _network(self) -> ZooModule:
         return self.net_.module_
-
-    def _saved_tensors(self, fitted: dict[str, Any] | None = None):
-        """An adapter fit on a pretrained checkpoint saves its adapters and head only."""
-        return _adapter.saved_tensors(vars(self) if fitted is None else fitted)
-
-    def _restore_base(self, network: ZooModule, spec: CheckpointSpec, state: dict) -> None:
-        _adapter.restore_base(self, network, spec, state)
 
     def _network_from_state(self, backbone, state: dict[str, Any]) -> ZooModule:
         """Backbone and head as ``fit`` left them, for the saved weights to fill."""

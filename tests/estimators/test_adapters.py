@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from _helpers import FAST, NO_NETWORK_PRELUDE
 
 pytest.importorskip("peft")
 
@@ -30,7 +31,6 @@ from sklearn_zoo import (  # noqa: E402
 from sklearn_zoo.cache import default_store  # noqa: E402
 from sklearn_zoo.loading import load_backbone  # noqa: E402
 
-FAST = {"max_epochs": 2, "batch_size": 16, "random_state": 0}
 TEXT_LAYER_1 = [
     f"model.encoder.layer.1.{name}"
     for name in (
@@ -209,16 +209,10 @@ def test_pickle_round_trip(tiny_image_checkpoint, image_data):
     np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
 
 
-CHILD = r"""
-import json, socket, sys
-
-def refuse(*args, **kwargs):
-    raise OSError("network blocked in the child process")
-
-socket.socket.connect = refuse
-socket.socket.connect_ex = refuse
-socket.create_connection = refuse
-socket.getaddrinfo = refuse
+CHILD = (
+    NO_NETWORK_PRELUDE
+    + r"""
+import json, sys
 
 import numpy as np
 from sklearn_zoo import PretrainedTextClassifier
@@ -227,6 +221,7 @@ job = json.loads(open(sys.argv[1]).read())
 est = PretrainedTextClassifier.load(job["path"])
 np.save(job["out"], est.predict_proba(job["X"]), allow_pickle=False)
 """
+)
 
 
 def test_save_holds_adapters_and_head_and_loads_offline(tiny_text_checkpoint, text_data, tmp_path):
@@ -387,3 +382,17 @@ def test_image_adapter_fit_saves_compactly_and_loads(tiny_image_checkpoint, imag
     loaded = PretrainedImageClassifier.load(folder)
     assert loaded.adapter_modules_ == clf.adapter_modules_
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), atol=1e-5)
+
+
+def test_warm_start_of_merged_adapters_is_refused_and_new_ones_save_in_full(
+    tiny_text_checkpoint, text_data, tmp_path
+):
+    X, y = text_data
+    adapted = _text(tiny_text_checkpoint, strategy="finetune", warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="continuing their training .* is not supported"):
+        adapted.fit(X, y)
+    tuned = _text(tiny_text_checkpoint, adapter=None, strategy="finetune", warm_start=True)
+    tuned.fit(X, y).set_params(adapter="lora").fit(X, y)  # adapters on the fine-tuned network
+    assert tuned.adapter_modules_ and tuned.adapter_base_sha256_ is None
+    loaded = PretrainedTextClassifier.load(tuned.save(tmp_path / "continued"))
+    np.testing.assert_allclose(loaded.predict_proba(X), tuned.predict_proba(X), atol=1e-5)
