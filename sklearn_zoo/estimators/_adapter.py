@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 from typing import Any
 
@@ -90,7 +90,7 @@ def plan_adapter(
     return AdapterPlan(tuple(modules), base)
 
 
-def fitted_attributes(plan: FitPlan) -> dict[str, Any]:
+def adapter_attributes(plan: FitPlan) -> dict[str, Any]:
     """Merge the fit's trained adapters into their layers (prediction costs what it costs
     without them) and name what a save needs to rebuild them."""
     adapter = plan.adapter
@@ -173,3 +173,20 @@ def restore_base(estimator: Any, network: Any, spec: CheckpointSpec, state: dict
         )
     adapters.load_base(network.backbone, base)
     adapters.merge(network.backbone)
+
+
+def adapted(estimator: Any, plan: FitPlan, continued: bool) -> FitPlan:
+    """The plan with the estimator's adapters attached to the blocks it trains (its base weights
+    digested before: the model card's base is the checkpoint's)."""
+    adapter = plan_adapter(estimator, plan.backbone, plan.freeze_k, plan.spec, continued)
+    return replace(plan, adapter=adapter)
+
+
+class AdapterMixin:
+    """An estimator's adapter hooks: its saved fields, what a save of an adapter fit holds, and
+    how loading rebuilds the adapters and fills the base they adapt."""
+
+    _saved_fields = SAVED_FIELDS
+    _saved_tensors = saved_tensors
+    _rebuild_adapters = rebuild_adapters
+    _restore_base = restore_base

@@ -18,7 +18,8 @@ from ..module import ZooModule, make_head
 from ..runtime import Runtime, resolve_device
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
-from . import _adapter
+from ._adapter import AdapterMixin, adapted, adapter_attributes
+from ._card import ModelCardMixin, base_digest
 from ._continue import ContinueMixin, partial_plan, warm_start, weights_digest
 from ._docs import DOC_LINK_TEMPLATE
 from ._plan import (
@@ -69,7 +70,6 @@ COMMON_CONSTRAINTS: dict[str, list] = {
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "net_params": [dict, None],
-    **_adapter.ADAPTER_CONSTRAINTS,
     "warm_start": ["boolean"],
 }
 
@@ -89,7 +89,9 @@ def check_head_size(head_size: Any, owner: str | None = None) -> tuple[int, ...]
     )
 
 
-class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEstimator):
+class ZooEstimatorMixin(
+    AdapterMixin, ModelCardMixin, ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEstimator
+):
     """Fit recipe shared by the four fine-tuning estimators.
 
     Subclasses provide the modality (``_modality``, ``_check_inputs``, ``_prepare_inputs``,
@@ -146,7 +148,7 @@ class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEsti
             state = run_stages(plan)
         # everything is computed first: a failed fit leaves the estimator as it was
         vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
-        vars(self).update({**fitted_attributes(plan, state), **_adapter.fitted_attributes(plan)})
+        vars(self).update({**fitted_attributes(plan, state), **adapter_attributes(plan)})
         return self
 
     def _plan(self, spec, inputs, target, weights, head_size, device, seed, start) -> FitPlan:
@@ -159,13 +161,12 @@ class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEsti
         k = self._freeze_boundary(backbone, strategy, spec)
         if k == backbone.num_blocks:  # nothing of the backbone is left to train
             strategy = "probe"
-        adapter = _adapter.plan_adapter(self, backbone, k, spec, start is not None)
         prepared = self._prepare_inputs(spec)
         runtime, accelerator = self._runtime(device)
         rows = self._split(len(inputs), target, seed)
         y = {"y": target.y} if weights is None else {"y": target.y, "w": weights}
         valid = rows.valid
-        return FitPlan(
+        plan = FitPlan(
             owner=type(self).__name__,
             spec=spec,
             strategy=strategy,
@@ -185,8 +186,9 @@ class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEsti
             training=Training.of(self),
             seed=seed,
             features=self._feature_identity(spec, seed, prepared, start and backbone),
-            adapter=adapter,
+            base_weights=base_digest(backbone, self.pretrained, continued=start is not None),
         )
+        return adapted(self, plan, continued=start is not None)
 
     def _resolve_strategy(self, target: Target) -> str:
         strategy = resolve_strategy(
@@ -351,10 +353,7 @@ class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEsti
         "n_blocks_": integer(1),
         "n_frozen_blocks_": integer(0),
         "n_trainable_params_": integer(0),
-        **_adapter.SAVED_FIELDS,
     }
-    _saved_tensors = _adapter.saved_tensors  # adapter fits save their adapters and head only
-    _restore_base = _adapter.restore_base
 
     def _network(self) -> ZooModule:
         return self.net_.module_
@@ -367,7 +366,6 @@ class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEsti
                 f"fitted.json: 'n_blocks_' ({n}) and 'n_frozen_blocks_' ({k}) do not fit the "
                 f"rebuilt backbone, which has {backbone.num_blocks} blocks."
             )
-        _adapter.rebuild_adapters(self, backbone, state)
         backbone.freeze(int(k))
         classes = state.get("classes_")
         head = make_head(

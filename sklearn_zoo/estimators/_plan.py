@@ -81,6 +81,7 @@ class FitPlan:
     features: (
         FeatureIdentity | None
     )  # None: frozen features are not shared (cache off, augmentation)
+    base_weights: str | None = None  # the digest of the weights it starts from (the model card's)
     adapter: Any = None  # the adapters attached to the trainable blocks (``_adapter.AdapterPlan``)
 
 

@@ -17,6 +17,7 @@ from ..contrastive import PairDataset, PairModule, sample_pairs
 from ..features import FrozenFeatures
 from ..module import ZooModule
 from ..training import release_accelerator
+from ._card import fit_card
 from ._plan import FitPlan, FitState, StageRecord
 from ._strategy import auto_epochs, contrastive_pairs, from_trained_head, keeps_norm_stats
 from ._train import train_net
@@ -198,7 +199,7 @@ def fitted_attributes(plan: FitPlan, state: FitState) -> dict[str, Any]:
     net.trim_for_prediction()
     net.module = type(net.module_)  # the instance lives on as net.module_: do not pickle it twice
     head_params = sum(p.numel() for p in plan.head.parameters())
-    return {
+    fitted = {
         "net_": net,
         "spec_": plan.spec,
         "history_": list(state.history),
@@ -211,3 +212,4 @@ def fitted_attributes(plan: FitPlan, state: FitState) -> dict[str, Any]:
         **plan.target.attributes,
         **plan.prepared.attributes(),
     }
+    return {**fitted, "model_card_": fit_card(plan, state, fitted)}

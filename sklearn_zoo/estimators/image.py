@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._adapter import ADAPTER_CONSTRAINTS
 from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
 from ._docs import ATTRS_DOC, params_doc, see_also
 from ._modalities import IMAGE_CONSTRAINTS, ImageInputMixin
@@ -45,7 +46,12 @@ class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimato
     """
     )
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, **IMAGE_CONSTRAINTS, **CLASS_WEIGHT_CONSTRAINT}
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        **ADAPTER_CONSTRAINTS,
+        **IMAGE_CONSTRAINTS,
+        **CLASS_WEIGHT_CONSTRAINT,
+    }
 
     def __init__(
         self,
@@ -117,7 +123,7 @@ class PretrainedImageRegressor(ImageInputMixin, ZooRegressorMixin, ZooEstimatorM
     """
     )
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, **IMAGE_CONSTRAINTS}
+    _parameter_constraints = {**COMMON_CONSTRAINTS, **ADAPTER_CONSTRAINTS, **IMAGE_CONSTRAINTS}
 
     def __init__(
         self,

@@ -7,6 +7,7 @@ from typing import Any
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._adapter import ADAPTER_CONSTRAINTS
 from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
 from ._docs import ATTRS_DOC, params_doc, see_also
 from ._modalities import TEXT_CONSTRAINTS, TextInputMixin
@@ -57,6 +58,7 @@ class PretrainedTextClassifier(TextInputMixin, ZooClassifierMixin, ZooEstimatorM
 
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
+        **ADAPTER_CONSTRAINTS,
         **TEXT_CONSTRAINTS,
         **CLASS_WEIGHT_CONSTRAINT,
         "strategy": [StrOptions(set(TEXT_CLASSIFIER_STRATEGIES))],
@@ -134,7 +136,7 @@ class PretrainedTextRegressor(TextInputMixin, ZooRegressorMixin, ZooEstimatorMix
     """
     )
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, **TEXT_CONSTRAINTS}
+    _parameter_constraints = {**COMMON_CONSTRAINTS, **ADAPTER_CONSTRAINTS, **TEXT_CONSTRAINTS}
 
     def __init__(
         self,
