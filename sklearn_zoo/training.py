@@ -188,20 +188,25 @@ def build_net(
     accelerator: Any = None,
     compile: bool = False,
     extra: dict[str, Any] | None = None,
+    early_stopping: bool | None = None,
+    stage_callbacks: list[tuple[str, Any]] | None = None,
 ) -> ZooNet:
     """A ready-to-``fit`` :class:`ZooNet` (``extra`` is the user's escape hatch of skorch params).
 
     With an ``accelerator`` it is an :class:`AcceleratedZooNet`: the accelerator places the model
     and does the autocast and gradient accumulation (``steps_per_epoch`` counts optimizer steps).
+    ``early_stopping=None`` stops early whenever there is a ``valid_dataset``; the
+    ``stage_callbacks`` run after the estimator's own and before the user's.
     """
     callbacks = _callbacks(
         max_epochs * steps_per_epoch,
         warmup_fraction,
         schedule,
-        early_stopping=valid_dataset is not None,
+        early_stopping=valid_dataset is not None if early_stopping is None else early_stopping,
         n_iter_no_change=n_iter_no_change,
         verbose=verbose,
     )
+    callbacks += list(stage_callbacks or [])
     params: dict[str, Any] = {
         "module": module,
         "criterion": criterion,
