@@ -20,6 +20,8 @@ from ..module import ZooModule, make_head
 from ..runtime import Runtime, resolve_device
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
+from . import _budget
+from ._budget import parse_budget
 from ._docs import DOC_LINK_TEMPLATE
 from ._guard import guard_rows
 from ._plan import (
@@ -52,6 +54,7 @@ COMMON_CONSTRAINTS: dict[str, list] = {
     "backbone_lr_scale": [Interval(Real, 0, None, closed="left")],
     "strategy": [StrOptions(set(STRATEGIES))],
     "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
+    "time_budget": [Interval(Real, 0, None, closed="neither"), str, None],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "weight_decay": [Interval(Real, 0, None, closed="left")],
     "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
@@ -123,6 +126,8 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
+        budget = parse_budget(getattr(self, "time_budget", None), type(self).__name__)
+        deadline = None if budget is None else _budget.clock() + budget
         head_size = check_head_size(self.head_size, type(self).__name__)
         inputs = self._check_inputs(X)
         target = self._encode_target(y, n_samples=len(inputs))
@@ -133,6 +138,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         seed = draw_seed(self.random_state)
         with seeded(seed):
             plan = self._plan(spec, inputs, target, weights, head_size, device, seed)
+            plan = replace(plan, deadline=deadline)
             state = run_stages(plan)
         # everything is computed first: a failed fit leaves the estimator as it was
         vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these

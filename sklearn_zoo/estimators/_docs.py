@@ -36,6 +36,13 @@ PARAMS_DOC = """
         Epochs of each training stage. ``None`` sizes each stage from the data: about 500
         optimizer steps for a head on frozen features (10 to 500 epochs), about 300 for fine-tuning
         (3 to 30 epochs). An int gives every stage that many epochs.
+    time_budget : float, str or None, default=None
+        The longest the fit may take, in seconds or as a string ("90s", "10min", "1.5h"). Each
+        training stage is timed on its first steps and sized to end within the budget (its
+        learning-rate schedule too); when time runs out a stage stops at the end of its epoch,
+        keeping the best state seen on the validation rows (LP-FT's guard). The probe runs
+        first, so a usable model exists early. ``stages_`` records each stage's seconds and
+        whether the budget cut it. ``None``: no limit.
     batch_size : int, default=32
         Samples per optimizer step (and per inference batch).
     weight_decay : float, default=0.01

@@ -84,6 +84,7 @@ class FitPlan:
     features: (
         FeatureIdentity | None
     )  # None: frozen features are not shared (cache off, augmentation)
+    deadline: float | None = None  # ``time_budget``: when the fit must end (``_budget.clock``)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class StageRecord:
     epochs: int
     seconds: float
     interrupted: bool = False
+    budget_cut: bool = False  # ``time_budget`` ended it before its planned epochs
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class FitState:
     tuned: bool = False  # a stage trained blocks below the cache boundary: no shared rows
     n_trainable: int = 0  # the most backbone parameters a stage trained
     interrupted: bool = False  # the last stage was cut short by Ctrl-C
+    cut: bool = False  # the last stage was cut short by the time budget
 
 
 def draw_seed(random_state: Any) -> int | None:

@@ -17,6 +17,7 @@ from ..contrastive import PairDataset, PairModule, sample_pairs
 from ..features import FrozenFeatures
 from ..module import ZooModule
 from ..training import release_accelerator
+from ._budget import StageClock, shorten_hint
 from ._guard import Guard, final_key
 from ._plan import FitPlan, FitState, StageRecord
 from ._strategy import auto_epochs, contrastive_pairs, from_trained_head, keeps_norm_stats
@@ -61,7 +62,7 @@ def _back_to_probe(plan: FitPlan, probe_state: FitState, state: FitState) -> Fit
         kept = _train_head(
             replace(plan, train=plan.full, valid=None, training=training), kept, "probe"
         )
-    return replace(kept, best="probe", score=probe_state.score)
+    return replace(kept, best="probe", score=probe_state.score, cut=state.cut)
 
 
 def contrastive(plan: FitPlan, state: FitState) -> FitState:
@@ -84,10 +85,11 @@ def contrastive(plan: FitPlan, state: FitState) -> FitState:
         lr=training.lr * training.backbone_lr_scale,
         backbone_lr_scale=1.0,
         max_epochs=1,
+        callbacks=_watch(plan, "contrastive", None, False),
     )
     release_accelerator(net)
     history = state.history + epoch_rows(net, "contrastive")
-    return replace(state, history=history, tuned=True)
+    return replace(state, history=history, tuned=True, cut=_cut(net))
 
 
 STAGES: dict[str, Callable[[FitPlan, FitState], FitState]] = {
@@ -122,9 +124,7 @@ def _train_head(plan: FitPlan, state: FitState, stage: str, guard: Guard | None 
         lr=lr,
         backbone_lr_scale=backbone_lr_scale,
         max_epochs=_epochs(plan, stage, len(train)),
-        callbacks=[("guard", guard or Guard(plan.target.kind == "multiclass", keep=False))]
-        if valid is not None
-        else None,
+        callbacks=_watch(plan, stage, guard, valid is not None),
     )
     if guard is not None:
         guard.start_ = start
@@ -138,7 +138,32 @@ def _train_head(plan: FitPlan, state: FitState, stage: str, guard: Guard | None 
         prefix_key=key,
         history=state.history + epoch_rows(net, stage),
         interrupted=getattr(net, "interrupted_", False),
+        cut=_cut(net),
     )
+
+
+def _watch(plan: FitPlan, stage: str, guard: Guard | None, scored: bool) -> list[tuple[str, Any]]:
+    """A stage's own callbacks: its clock (estimate, ETA, ``time_budget``), and with validation
+    rows the guard (or, outside LP-FT's fine-tuning, the validation accuracy alone)."""
+    training = plan.training
+    watch: list[tuple[str, Any]] = []
+    if scored:
+        classify = plan.target.kind == "multiclass"
+        watch.append(("guard", guard or Guard(classify, keep=False)))
+    stage_clock = StageClock(
+        stage,
+        deadline=plan.deadline,
+        hint=shorten_hint(plan.spec.modality, stage),
+        verbose=training.verbose,
+        warn=stage != "probe",
+        cut_first_epoch=guard is not None or stage == "contrastive",
+    )
+    return [*watch, ("stage_clock", stage_clock)]
+
+
+def _cut(net: Any) -> bool:
+    """Whether the time budget cut the net's training short."""
+    return any(isinstance(cb, StageClock) and cb.stopped_ for _, cb in net.callbacks_)
 
 
 def _frozen_datasets(plan: FitPlan, state: FitState, split: int) -> tuple[Any, Any, str | None]:
@@ -181,9 +206,10 @@ def run_stages(plan: FitPlan) -> FitState:
         record = StageRecord(
             stage,
             frozen_blocks=plan.backbone.frozen_blocks,
-            epochs=len(state.history) - done,
+            epochs=sum(row["stage"] == stage for row in state.history[done:]),
             seconds=time.perf_counter() - start,
             interrupted=state.interrupted,
+            budget_cut=state.cut,
         )
         state = replace(state, records=(*state.records, record))
         if state.interrupted:
