@@ -59,6 +59,7 @@ COMMON_CONSTRAINTS: dict[str, list] = {
     "weight_decay": [Interval(Real, 0, None, closed="left")],
     "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
     "schedule": [StrOptions({"cosine", "constant"})],
+    "ema_decay": [Interval(Real, 0, 1, closed="neither"), None],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -170,9 +171,12 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             prepared=prepared,
             rows=rows,
             train=prepared.dataset(inputs, rows.train, target_rows(y, rows.train), training=True),
+            clean=prepared.dataset(inputs, rows.train, target_rows(y, rows.train))
+            if prepared.augments
+            else None,
             valid=None if valid is None else prepared.dataset(inputs, valid, target_rows(y, valid)),
             full=prepared.dataset(inputs, every, target_rows(y, every)) if rows.guard else None,
-            criterion=target.criterion(),
+            criterion=target.criterion(getattr(self, "label_smoothing", 0.0)),
             runtime=runtime,
             accelerator=accelerator,
             training=Training.of(self),
@@ -241,9 +245,9 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
     def _feature_identity(
         self, spec: CheckpointSpec, seed: int | None, prepared: Any
     ) -> FeatureIdentity | None:
-        """What names this fit's frozen features in the cache; None when they are not shared
-        (``cache=False``, or random augmentation: every epoch sees other images)."""
-        if not self.cache or prepared.augments:
+        """What names this fit's frozen features in the cache (of the clean images, whatever
+        ``augment`` says); None with ``cache=False``."""
+        if not self.cache:
             return None
         return FeatureIdentity(
             spec, self.pretrained, seed, self._pooling_kwargs(), prepared.signature()
@@ -262,8 +266,13 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
 
     # -- inference -------------------------------------------------------------------------
     def _outputs(self, X: Any) -> np.ndarray:
-        """Raw head outputs (logits or scaled values) for ``X``, batched, in inference mode."""
-        return self._run(X, lambda module, batch: module(**batch))
+        """Raw head outputs (logits or scaled values) for ``X``, batched, in inference mode;
+        with ``tta=True`` the mean of those of the images and of their mirror images."""
+        outputs = self._run(X, lambda module, batch: module(**batch))
+        if getattr(self, "tta", False):
+            flipped = self._run(X, lambda module, batch: module(**batch), flip=True)
+            outputs = (outputs + flipped) / 2
+        return outputs
 
     def transform(self, X: Any) -> np.ndarray:
         """Compute the backbone features of the fitted (fine-tuned) model.
@@ -286,7 +295,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         if net is not None:  # skorch maps a net fitted on a missing GPU to a torch.device("cpu")
             net.device = self.device_ = str(net.device)
 
-    def _run(self, X: Any, fn) -> np.ndarray:
+    def _run(self, X: Any, fn, flip: bool = False) -> np.ndarray:
         check_is_fitted(self, "net_")
         inputs = self._check_inputs(X)
         module = self.net_.module_
@@ -300,7 +309,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
                 module.split,
                 runtime,
                 batch_size=self.batch_size,
-                **self._cache_keys(),
+                **({} if flip else self._cache_keys()),  # mirror images: computed, not stored
             )
 
         def run(dataset: Any) -> np.ndarray:
@@ -313,7 +322,8 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
                 num_workers=self.num_workers,
             )
 
-        return in_inference_order(self._fitted_prep(), inputs, run)
+        prepared = self._fitted_prep(flip=True) if flip else self._fitted_prep()
+        return in_inference_order(prepared, inputs, run)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Get the names of the :meth:`transform` columns.

@@ -21,8 +21,9 @@ MAX_IMAGE_SIDE = 8192
 
 IMAGE_CONSTRAINTS = {
     "image_size": [Interval(Integral, 8, None, closed="left"), None],
-    "augment": ["boolean", callable],
+    "augment": ["boolean", StrOptions({"light", "strong"}), callable],
     "max_image_pixels": [Interval(Integral, 1, None, closed="left"), None],
+    "tta": ["boolean"],
 }
 TEXT_CONSTRAINTS = {
     "max_length": [Interval(Integral, 1, None, closed="left"), None],
@@ -43,7 +44,8 @@ class ImagePrepared:
 
     @property
     def augments(self) -> bool:
-        """Whether training images are random (then frozen features cannot be computed once)."""
+        """Whether training images are random: the probe then trains on the clean images'
+        frozen features, computed once, and fine-tuning on the augmented images."""
         return self.train_transform is not self.transform
 
     def dataset(self, inputs: Any, idx: np.ndarray, y: Any = None, training: bool = False) -> Any:
@@ -114,10 +116,14 @@ class ImageInputMixin:
         train = make_transform(spec.image, size, self.augment) if self.augment else evaluate
         return ImagePrepared(evaluate, train, size, _min_side(spec, size), _max_pixels(self))
 
-    def _fitted_prep(self) -> ImagePrepared:
+    def _fitted_prep(self, flip: bool = False) -> ImagePrepared:
+        """The fitted preprocessing; ``flip`` mirrors the images left to right after it."""
+        from ..inputs.transforms import mirrored
+
         size = self.image_size_
         min_side = _min_side(self.spec_, size)
-        return ImagePrepared(self.preprocess_, self.preprocess_, size, min_side, _max_pixels(self))
+        transform = mirrored(self.preprocess_) if flip else self.preprocess_
+        return ImagePrepared(transform, transform, size, min_side, _max_pixels(self))
 
     def _restore_inputs(self, spec: CheckpointSpec, state: dict, saved: Any, trust: bool) -> dict:
         from ..inputs.transforms import make_transform

@@ -17,6 +17,7 @@ from ..contrastive import PairDataset, PairModule, sample_pairs
 from ..features import FrozenFeatures
 from ..module import ZooModule
 from ..training import release_accelerator
+from ._averaging import WeightAverage
 from ._budget import StageClock, shorten_hint
 from ._guard import Guard, final_key
 from ._plan import FitPlan, FitState, StageRecord
@@ -60,7 +61,7 @@ def _back_to_probe(plan: FitPlan, probe_state: FitState, state: FitState) -> Fit
     if plan.full is not None:
         training = replace(plan.training, early_stopping=False)
         kept = _train_head(
-            replace(plan, train=plan.full, valid=None, training=training), kept, "probe"
+            replace(plan, train=plan.full, clean=None, valid=None, training=training), kept, "probe"
         )
     return replace(kept, best="probe", score=probe_state.score, cut=state.cut)
 
@@ -150,6 +151,8 @@ def _watch(plan: FitPlan, stage: str, guard: Guard | None, scored: bool) -> list
     if scored:
         classify = plan.target.kind == "multiclass"
         watch.append(("guard", guard or Guard(classify, keep=False)))
+    if training.ema_decay and stage != "probe":  # after the guard: it copies averaged weights
+        watch.append(("weight_average", WeightAverage(training.ema_decay)))
     stage_clock = StageClock(
         stage,
         deadline=plan.deadline,
@@ -168,8 +171,11 @@ def _cut(net: Any) -> bool:
 
 def _frozen_datasets(plan: FitPlan, state: FitState, split: int) -> tuple[Any, Any, str | None]:
     """The stage's datasets, as the output of the ``split`` frozen blocks where they can be cut
-    there (then with the store key of those rows: None once a stage has tuned those blocks)."""
+    there (then with the store key of those rows: None once a stage has tuned those blocks).
+    Augmented images are random: only a probe, on the clean images, has frozen features."""
     if plan.features is None or split == 0 or not plan.backbone.can_split_at(split):
+        return plan.train, plan.valid, None
+    if plan.clean is not None and split < plan.backbone.num_blocks:
         return plan.train, plan.valid, None
     frozen = FrozenFeatures(
         plan.backbone,
@@ -178,7 +184,8 @@ def _frozen_datasets(plan: FitPlan, state: FitState, split: int) -> tuple[Any, A
         batch_size=plan.training.batch_size,
         identity=None if state.tuned else plan.features,
     )
-    return frozen.wrap(plan.train), frozen.wrap(plan.valid), frozen.key
+    train = plan.train if plan.clean is None else plan.clean
+    return frozen.wrap(train), frozen.wrap(plan.valid), frozen.key
 
 
 def _epochs(plan: FitPlan, stage: str, n_train: int) -> int:
