@@ -154,6 +154,8 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         if k == backbone.num_blocks:  # nothing of the backbone is left to train
             strategy = "probe"
         prepared = self._prepare_inputs(spec)
+        if "finetune" in stages(strategy):  # images read every epoch: decode them once
+            inputs = prepared.once(inputs)
         runtime, accelerator = self._runtime(device)
         rows = self._split(len(inputs), target, seed, strategy)
         y = {"y": target.y} if weights is None else {"y": target.y, "w": weights}
@@ -198,6 +200,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             classifier=is_classifier(self),
             multilabel=target.kind == "multilabel",
             min_class_count=target.min_class_count,
+            mean_class_count=target.mean_class_count,
         )
         if strategy == "contrastive" and target.codes is None:
             raise ValueError(

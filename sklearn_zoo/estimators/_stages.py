@@ -44,12 +44,12 @@ def finetune(plan: FitPlan, state: FitState) -> FitState:
     if plan.rows.guard and state.best == "probe":
         guard = Guard(plan.target.kind == "multiclass", to_beat=state.score)
     state = _train_head(plan, freeze(plan, state, plan.freeze_k), "finetune", guard)
-    if guard is not None and guard.best_epoch_ is None:
-        state.net.module_.load_state_dict(guard.start_, strict=False)
-        return _back_to_probe(plan, probe_state, state)
     if from_trained_head(plan.strategy, "finetune"):
         training = plan.training
         warn_if_fine_tuning_undid_probe(state.history, training.lr, training.backbone_lr_scale)
+    if guard is not None and guard.best_epoch_ is None:
+        state.net.module_.load_state_dict(guard.start_, strict=False)
+        return _back_to_probe(plan, probe_state, state)
     return replace(state, best="finetune", score=None if guard is None else guard.best_key_)
 
 

@@ -48,6 +48,11 @@ class Target:
         """Samples of the rarest class (0 unless single-label)."""
         return int(np.bincount(self.codes).min()) if self.codes is not None else 0
 
+    @property
+    def mean_class_count(self) -> float:
+        """Samples per class on average (0 unless single-label)."""
+        return len(self.codes) / self.n_outputs if self.codes is not None else 0.0
+
 
 def _as_target(y: Any, n_samples: int) -> np.ndarray:
     if y is None:

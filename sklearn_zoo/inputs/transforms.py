@@ -41,10 +41,10 @@ def make_transform(
             geometry.append(v2.TrivialAugmentWide(interpolation=v2.InterpolationMode.BILINEAR))
             erase = [v2.RandomErasing(p=0.25)]
     elif pre.crop == "squash":
-        geometry = [v2.Resize((size, size), interpolation=interp, antialias=True)]
+        geometry = [first_resize(pre, size)]
     else:
         crop = v2.CenterCrop(size) if pre.crop == "center" else CenterCropFloor(size)
-        geometry = [v2.Resize(pre.resize_for(size), interpolation=interp, antialias=True), crop]
+        geometry = [first_resize(pre, size), crop]
     if callable(augment):
         geometry.append(augment)
     return v2.Compose(
@@ -55,6 +55,13 @@ def make_transform(
             *erase,
         ]
     )
+
+
+def first_resize(pre: ImagePreprocessing, size: int) -> v2.Resize:
+    """The resize the eval transform starts with (a fit stores its images through it once)."""
+    interp = _INTERPOLATION[pre.interpolation]
+    target = (size, size) if pre.crop == "squash" else pre.resize_for(size)
+    return v2.Resize(target, interpolation=interp, antialias=True)
 
 
 def mirrored(transform: Callable) -> v2.Compose:
