@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from numbers import Integral, Real
 from typing import Any
 
@@ -20,10 +19,9 @@ from ..module import ZooModule, make_head
 from ..runtime import Runtime, resolve_device
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
-from . import _budget
-from ._budget import parse_budget
+from ._budget import deadline_of
 from ._docs import DOC_LINK_TEMPLATE
-from ._guard import guard_rows
+from ._guard import held_out
 from ._plan import (
     FitPlan,
     Rows,
@@ -31,18 +29,11 @@ from ._plan import (
     draw_seed,
     sample_weights,
     seeded,
-    split_rows,
     target_rows,
 )
 from ._saving import SaveLoadMixin, cache_key, history, integer, one_of
 from ._stages import STAGES, fitted_attributes, run_stages
-from ._strategy import (
-    STRATEGIES,
-    TEXT_CLASSIFIER_STRATEGIES,
-    guarded,
-    resolve_strategy,
-    stages,
-)
+from ._strategy import STRATEGIES, TEXT_CLASSIFIER_STRATEGIES, resolve_strategy, stages
 from ._tasks import Target
 
 COMMON_CONSTRAINTS: dict[str, list] = {
@@ -127,8 +118,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
-        budget = parse_budget(getattr(self, "time_budget", None), type(self).__name__)
-        deadline = None if budget is None else _budget.clock() + budget
+        deadline = deadline_of(getattr(self, "time_budget", None), type(self).__name__)
         head_size = check_head_size(self.head_size, type(self).__name__)
         inputs = self._check_inputs(X)
         target = self._encode_target(y, n_samples=len(inputs))
@@ -138,15 +128,14 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         device = resolve_device(self.device, type(self).__name__)
         seed = draw_seed(self.random_state)
         with seeded(seed):
-            plan = self._plan(spec, inputs, target, weights, head_size, device, seed)
-            plan = replace(plan, deadline=deadline)
+            plan = self._plan(spec, inputs, target, weights, head_size, device, seed, deadline)
             state = run_stages(plan)
         # everything is computed first: a failed fit leaves the estimator as it was
         vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
         vars(self).update(fitted_attributes(plan, state))
         return self
 
-    def _plan(self, spec, inputs, target, weights, head_size, device, seed) -> FitPlan:
+    def _plan(self, spec, inputs, target, weights, head_size, device, seed, deadline) -> FitPlan:
         """The fit's decisions, one small step each (skorch's ``NeuralNet.initialize`` is the model)."""
         backbone, head = self._fresh_network(spec, head_size, target)
         strategy = self._resolve_strategy(target)
@@ -184,6 +173,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             training=Training.of(self),
             seed=seed,
             features=self._feature_identity(spec, seed, prepared),
+            deadline=deadline,
         )
 
     def _fresh_network(self, spec: CheckpointSpec, head_size: tuple[int, ...], target: Target):
@@ -237,13 +227,8 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         return Runtime.on(accelerator.device, self.precision, self._modality), accelerator
 
     def _split(self, n: int, target: Target, seed: int | None, strategy: str) -> Rows:
-        """The validation rows of early stopping, or of the guard of a strategy that has one
-        (LP-FT: see ``_guard.py``); no rows held out when neither asks, or too few samples."""
-        guard = guarded(strategy)
-        if self.early_stopping:
-            return replace(split_rows(n, self.validation_fraction, target.codes, seed), guard=guard)
-        rows = guard_rows(n, self.validation_fraction, target.codes, seed) if guard else None
-        return Rows(np.arange(n)) if rows is None else replace(rows, guard=True)
+        fraction, codes = self.validation_fraction, target.codes
+        return held_out(n, fraction, codes, seed, self.early_stopping, strategy)
 
     def _feature_identity(
         self, spec: CheckpointSpec, seed: int | None, prepared: Any

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import torch
 from skorch.callbacks import Callback
 
 from ._plan import Rows, split_rows
+from ._strategy import guarded
 from ._train import trainable_state
 
 
@@ -30,6 +32,23 @@ def guard_rows(
     if n < 4 or n_valid >= n:
         return None
     return split_rows(n, n_valid / n, codes, seed)
+
+
+def held_out(
+    n: int,
+    fraction: float,
+    codes: np.ndarray | None,
+    seed: int | None,
+    early_stopping: bool,
+    strategy: str,
+) -> Rows:
+    """The validation rows of early stopping, or of the guard of a strategy that has one;
+    none held out when neither asks, or when the data are too few for the guard."""
+    guard = guarded(strategy)
+    if early_stopping:
+        return replace(split_rows(n, fraction, codes, seed), guard=guard)
+    rows = guard_rows(n, fraction, codes, seed) if guard else None
+    return Rows(np.arange(n)) if rows is None else replace(rows, guard=True)
 
 
 def score_key(row: dict[str, Any]) -> tuple[float, float]:
