@@ -103,7 +103,7 @@ STAGES: dict[str, Callable[[FitPlan, FitState], FitState]] = {
 def _train_head(plan: FitPlan, state: FitState, stage: str, guard: Guard | None = None) -> FitState:
     """Train backbone and head as frozen now, on frozen features where the cache can hold them.
     A ``guard`` ends it in its best epoch on validation (and keeps the weights it started from
-    as ``start_``); without one, validation rows still get their accuracy recorded."""
+    as ``start_``); in a guarded fit, validation rows get their accuracy recorded all the same."""
     split = plan.backbone.frozen_blocks
     plan.backbone.frozen_norm_stats = keeps_norm_stats(plan.strategy)
     runtime = plan.runtime
@@ -144,11 +144,11 @@ def _train_head(plan: FitPlan, state: FitState, stage: str, guard: Guard | None 
 
 
 def _watch(plan: FitPlan, stage: str, guard: Guard | None, scored: bool) -> list[tuple[str, Any]]:
-    """A stage's own callbacks: its clock (estimate, ETA, ``time_budget``), and with validation
-    rows the guard (or, outside LP-FT's fine-tuning, the validation accuracy alone)."""
+    """A stage's own callbacks: its clock (estimate, ETA, ``time_budget``), and in a guarded fit
+    the guard (or, outside LP-FT's fine-tuning, the validation accuracy it compares alone)."""
     training = plan.training
     watch: list[tuple[str, Any]] = []
-    if scored:
+    if scored and plan.rows.guard:
         classify = plan.target.kind == "multiclass"
         watch.append(("guard", guard or Guard(classify, keep=False)))
     if training.ema_decay and stage != "probe":  # after the guard: it copies averaged weights
