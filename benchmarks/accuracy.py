@@ -14,7 +14,8 @@ the strategy it chose. Several seeds: the seed draws the training set and seeds 
 The default runs first; the strategy it picks is the very same fit (same seed and parameters,
 deterministic on the CPU), so that row reuses it instead of training it twice.
 
-``--set lr=3e-3`` changes a parameter of every run; ``--dev`` scores on a validation split instead
+``--set lr=3e-3`` changes a parameter of every run, ``--set checkpoint=gpt2`` the checkpoint (the
+GPT-2 row against MiniLM; it needs GPT-2's weights, from the Hugging Face Hub); ``--dev`` scores on a validation split instead
 of the test set (for choosing defaults without looking at the test set).
 Each run is appended to ``--out`` as one JSON line as soon as it ends.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from numbers import Integral, Real
 from typing import Any
 
@@ -14,12 +15,12 @@ from sklearn.utils.validation import check_is_fitted
 from ..backbones import resolve_freeze_depth
 from ..features import FeatureIdentity, FrozenFeatures, in_inference_order
 from ..inference import run_batches
-from ..loading import load_backbone
-from ..module import ZooModule, make_head
+from ..module import ZooModule, check_head_size, make_head
 from ..runtime import Runtime, resolve_device
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._budget import deadline_of
+from ._continue import ContinueMixin, partial_plan, warm_start, weights_digest
 from ._docs import DOC_LINK_TEMPLATE
 from ._guard import held_out
 from ._plan import (
@@ -33,7 +34,13 @@ from ._plan import (
 )
 from ._saving import SaveLoadMixin, cache_key, history, integer, one_of
 from ._stages import STAGES, fitted_attributes, run_stages
-from ._strategy import STRATEGIES, TEXT_CLASSIFIER_STRATEGIES, resolve_strategy, stages
+from ._strategy import (
+    STRATEGIES,
+    TEXT_CLASSIFIER_STRATEGIES,
+    frozen_only_strategy,
+    resolve_strategy,
+    stages,
+)
 from ._tasks import Target
 
 COMMON_CONSTRAINTS: dict[str, list] = {
@@ -65,25 +72,11 @@ COMMON_CONSTRAINTS: dict[str, list] = {
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "net_params": [dict, None],
+    "warm_start": ["boolean"],
 }
 
 
-def check_head_size(head_size: Any, owner: str | None = None) -> tuple[int, ...]:
-    """``()`` / ``0`` -> linear head; an int or a sequence of positive ints -> hidden widths."""
-    if isinstance(head_size, Integral) and not isinstance(head_size, bool):
-        head_size = () if head_size == 0 else (int(head_size),)
-    if isinstance(head_size, tuple | list) and all(
-        isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in head_size
-    ):
-        return tuple(int(h) for h in head_size)
-    of = f" of {owner}" if owner else ""
-    raise ValueError(
-        f"The 'head_size' parameter{of} must be () or 0 for a linear head, or a tuple of positive ints "
-        f"giving hidden layer widths, e.g. (256,) or (512, 128). Got {head_size!r} instead."
-    )
-
-
-class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
+class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEstimator):
     """Fit recipe shared by the four fine-tuning estimators.
 
     Subclasses provide the modality (``_modality``, ``_check_inputs``, ``_prepare_inputs``,
@@ -102,6 +95,8 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ZooEstimatorMixin:
         """Fine-tune the checkpoint on ``(X, y)``; weights load here, never in ``__init__``.
 
+        With ``warm_start=True`` a fitted estimator trains on from its fitted weights instead.
+
         Parameters
         ----------
         X : images or texts
@@ -118,27 +113,37 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
+        start = warm_start(self)
+        return self._train(X, y, sample_weight, start, None if start is None else start.target)
+
+    def _train(self, X, y, sample_weight, start, previous, *, partial: bool = False) -> Any:
+        """Check the data, plan the fit (from ``start``, a fitted network to continue, or the
+        checkpoint) and run its stages; the fitted attributes are set together at the end."""
         deadline = deadline_of(getattr(self, "time_budget", None), type(self).__name__)
         head_size = check_head_size(self.head_size, type(self).__name__)
         inputs = self._check_inputs(X)
-        target = self._encode_target(y, n_samples=len(inputs))
+        target = self._encode_target(y, n_samples=len(inputs), previous=previous)
         weights = sample_weights(sample_weight, target.class_sample_weight, len(inputs))
         spec = get_checkpoint(self.checkpoint)
         self._check_modality(spec)
         device = resolve_device(self.device, type(self).__name__)
         seed = draw_seed(self.random_state)
         with seeded(seed):
-            plan = self._plan(spec, inputs, target, weights, head_size, device, seed, deadline)
+            plan = self._plan(spec, inputs, target, weights, head_size, device, seed, start)
+            plan = replace(partial_plan(plan) if partial else plan, deadline=deadline)
             state = run_stages(plan)
         # everything is computed first: a failed fit leaves the estimator as it was
         vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
         vars(self).update(fitted_attributes(plan, state))
         return self
 
-    def _plan(self, spec, inputs, target, weights, head_size, device, seed, deadline) -> FitPlan:
+    def _plan(self, spec, inputs, target, weights, head_size, device, seed, start) -> FitPlan:
         """The fit's decisions, one small step each (skorch's ``NeuralNet.initialize`` is the model)."""
-        backbone, head = self._fresh_network(spec, head_size, target)
+        backbone, head = self._starting_network(spec, head_size, target, start)
         strategy = self._resolve_strategy(target)
+        if backbone.frozen_only:
+            why = getattr(backbone, "why_frozen", "")
+            strategy = frozen_only_strategy(self.strategy, type(self).__name__, spec.name, why)
         k = self._freeze_boundary(backbone, strategy, spec)
         if k == backbone.num_blocks:  # nothing of the backbone is left to train
             strategy = "probe"
@@ -172,16 +177,8 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             accelerator=accelerator,
             training=Training.of(self),
             seed=seed,
-            features=self._feature_identity(spec, seed, prepared),
-            deadline=deadline,
+            features=self._feature_identity(spec, seed, prepared, start and backbone),
         )
-
-    def _fresh_network(self, spec: CheckpointSpec, head_size: tuple[int, ...], target: Target):
-        """The backbone with the checkpoint's weights (random with ``pretrained=False``) and a
-        new head: the two draws of the seeded generator before training."""
-        backbone = load_backbone(spec, pretrained=self.pretrained, **self._pooling_kwargs())
-        head = make_head(backbone.num_features, head_size, target.n_outputs, self.head_dropout)
-        return backbone, head
 
     def _resolve_strategy(self, target: Target) -> str:
         strategy = resolve_strategy(
@@ -231,14 +228,16 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         return held_out(n, fraction, codes, seed, self.early_stopping, strategy)
 
     def _feature_identity(
-        self, spec: CheckpointSpec, seed: int | None, prepared: Any
+        self, spec: CheckpointSpec, seed: int | None, prepared: Any, continued: Any = None
     ) -> FeatureIdentity | None:
         """What names this fit's frozen features in the cache (of the clean images, whatever
-        ``augment`` says); None with ``cache=False``."""
+        ``augment`` says); None with ``cache=False``. A continued backbone (``continued``) is
+        named by its weights."""
         if not self.cache:
             return None
+        weights = None if continued is None else weights_digest(continued)
         return FeatureIdentity(
-            spec, self.pretrained, seed, self._pooling_kwargs(), prepared.signature()
+            spec, self.pretrained, seed, self._pooling_kwargs(), prepared.signature(), weights
         )
 
     def _check_modality(self, spec: CheckpointSpec) -> None:

@@ -69,6 +69,10 @@ PARAMS_DOC = """
         ``False`` trains the same architecture from random weights (a baseline).
     cache : bool, default=True
         Compute the frozen, deterministic first blocks once per fit instead of every epoch.
+    warm_start : bool, default=False
+        When fitted, ``fit`` trains on from the fitted weights (backbone and head) instead of
+        the checkpoint's, as scikit-learn's estimators with ``warm_start`` do; the classes (or
+        the regression target's scaling) stay those of the first fit. See also ``partial_fit``.
     device : str, default="auto"
         ``"auto"`` picks cuda, then mps, then cpu.
     precision : {"auto", "fp32", "bf16"}, default="auto"

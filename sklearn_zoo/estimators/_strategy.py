@@ -100,3 +100,13 @@ def contrastive_pairs(n_train: int, requested: int | None) -> int:
     """Sentence pairs of a contrastive stage: ``requested``, or SetFit's 20 iterations (40 pairs
     per training sample), at most ``MAX_AUTO_PAIRS``."""
     return requested or min(PAIRS_PER_SAMPLE * n_train, MAX_AUTO_PAIRS)
+
+
+def frozen_only_strategy(strategy: str, owner: str, checkpoint: str, why: str) -> str:
+    """The strategy on a backbone torch cannot train: ``"probe"``, for ``"auto"`` or ``"probe"``."""
+    if strategy in ("auto", "probe"):
+        return "probe"
+    raise ValueError(
+        f"The 'strategy' parameter of {owner} must be 'probe' or 'auto' for checkpoint "
+        f"{checkpoint!r}. Got {strategy!r} instead. {why}"
+    )

@@ -8,6 +8,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from _helpers import FAST
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback
@@ -18,7 +19,6 @@ from sklearn_zoo import (
     PretrainedTextClassifier,
     PretrainedTextRegressor,
 )
-from sklearn_zoo.cache import default_store
 from sklearn_zoo.contrastive import sample_pairs
 from sklearn_zoo.estimators._stages import warn_if_fine_tuning_undid_probe
 from sklearn_zoo.estimators._strategy import (
@@ -29,7 +29,6 @@ from sklearn_zoo.estimators._strategy import (
     resolve_strategy,
 )
 
-FAST = {"max_epochs": 2, "batch_size": 16, "random_state": 0}
 FT = {**FAST, "freeze_depth": 0}  # the default, spelled out: something to fine-tune
 
 
@@ -55,14 +54,6 @@ def _stages(est):
 
 def _backbone_state(est):
     return {k: v.clone() for k, v in est.net_.module_.backbone.state_dict().items()}
-
-
-@pytest.fixture
-def fresh_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("SKLEARN_ZOO_CACHE", str(tmp_path / "cache"))
-    store = default_store()
-    store.clear()
-    return store
 
 
 def test_probe_leaves_the_backbone_alone_whatever_freeze_depth_says(
