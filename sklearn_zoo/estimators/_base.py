@@ -129,7 +129,9 @@ class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEsti
         device = resolve_device(self.device, type(self).__name__)
         seed = draw_seed(self.random_state)
         with seeded(seed):
-            plan = self._plan(spec, inputs, target, weights, head_size, device, seed, start)
+            plan = self._plan(
+                spec, inputs, target, weights, head_size, device, seed, start, partial
+            )
             plan = replace(partial_plan(plan) if partial else plan, deadline=deadline)
             state = run_stages(plan)
         # everything is computed first: a failed fit leaves the estimator as it was
@@ -137,7 +139,9 @@ class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEsti
         vars(self).update(fitted_attributes(plan, state))
         return self
 
-    def _plan(self, spec, inputs, target, weights, head_size, device, seed, start) -> FitPlan:
+    def _plan(
+        self, spec, inputs, target, weights, head_size, device, seed, start, partial=False
+    ) -> FitPlan:
         """The fit's decisions, one small step each (skorch's ``NeuralNet.initialize`` is the model)."""
         backbone, head = self._starting_network(spec, head_size, target, start)
         strategy = self._resolve_strategy(target)
@@ -151,7 +155,7 @@ class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEsti
         if "finetune" in stages(strategy):  # images read every epoch: decode them once
             inputs = prepared.once(inputs)
         runtime, accelerator = self._runtime(device)
-        rows = self._split(len(inputs), target, seed, strategy)
+        rows = self._split(len(inputs), target, seed, "finetune" if partial else strategy)
         y = {"y": target.y} if weights is None else {"y": target.y, "w": weights}
         valid, every = rows.valid, np.arange(len(inputs))
         return FitPlan(
