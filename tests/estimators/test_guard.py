@@ -131,3 +131,11 @@ def test_guard_on_text_and_saved(tiny_text_checkpoint, text_data, tmp_path, earl
     loaded = load(tmp_path / "m")
     assert loaded.best_stage_ == clf.best_stage_ and loaded.stages_ == clf.stages_
     np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+def test_partial_fit_holds_nothing_out(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    clf = PretrainedImageClassifier(tiny_image_checkpoint, **FAST)
+    clf.partial_fit(X, y, classes=np.unique(y))
+    assert all("valid_loss" not in row for row in clf.history_)
+    assert clf.history_[0]["train_batch_count"] == 4  # 60 rows in batches of 16
