@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from _helpers import wreck_at_epoch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback
@@ -79,14 +80,6 @@ def test_budget_shortens_fine_tuning_and_its_schedule(
 
 
 def test_budget_keeps_the_best_state_seen(tiny_image_checkpoint, image_data, monkeypatch):
-    class WreckFifthEpoch(Callback):
-        def on_epoch_begin(self, net, **kwargs):
-            module = net.module_
-            if module.split == 0 and len(net.history) == 5:
-                with torch.no_grad():
-                    for p in module.backbone.parameters():
-                        p.normal_(0.0, 3.0)
-
     clf = _fit(
         tiny_image_checkpoint,
         image_data,
@@ -94,7 +87,7 @@ def test_budget_keeps_the_best_state_seen(tiny_image_checkpoint, image_data, mon
         monkeypatch,
         time_budget="20s",
         max_epochs=10,
-        callbacks=[WreckFifthEpoch()],
+        callbacks=[wreck_at_epoch(5)],
         **FAST,
     )
     assert clf.stages_[1]["epochs"] == 5 and clf.stages_[1]["budget_cut"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from _helpers import wreck_at_epoch
 from skorch.callbacks import Callback
 
 from sklearn_zoo import PretrainedImageClassifier, PretrainedTextClassifier
@@ -70,17 +71,8 @@ def test_guard_keeps_fine_tuning_when_it_helps(tiny_image_checkpoint, image_data
 
 def test_guard_ends_in_the_best_epoch_not_the_last(tiny_image_checkpoint, image_data):
     X, y = image_data
-
-    class WreckLastEpoch(Callback):
-        def on_epoch_begin(self, net, **kwargs):
-            module = net.module_
-            if module.split == 0 and len(net.history) == 3:
-                with torch.no_grad():
-                    for p in module.backbone.parameters():
-                        p.normal_(0.0, 3.0)
-
     clf = PretrainedImageClassifier(
-        tiny_image_checkpoint, net_params={"callbacks": [WreckLastEpoch()]}, **FAST
+        tiny_image_checkpoint, net_params={"callbacks": [wreck_at_epoch(3)]}, **FAST
     ).fit(X, y)
     assert clf.best_stage_ == "finetune"
     tuned = [r for r in clf.history_ if r["stage"] == "finetune"]

@@ -14,7 +14,6 @@ from skorch.callbacks import Callback
 from torchvision.transforms import v2
 
 from sklearn_zoo import PretrainedImageClassifier, PretrainedTextClassifier, load
-from sklearn_zoo.cache import default_store
 from sklearn_zoo.inputs.images import as_image_source
 from sklearn_zoo.inputs.transforms import make_transform
 from sklearn_zoo.zoo import get_checkpoint
@@ -31,14 +30,6 @@ class CountCalls:
     def __call__(self, image):
         self.calls += 1
         return image
-
-
-@pytest.fixture
-def fresh_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("SKLEARN_ZOO_CACHE", str(tmp_path / "cache"))
-    store = default_store()
-    store.clear()
-    return store
 
 
 def test_presets_are_torchvision_v2_pipelines():
