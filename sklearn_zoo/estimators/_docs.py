@@ -61,8 +61,9 @@ PARAMS_DOC = """
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping, and for LP-FT's guard (at least one
         sample per class): every fine-tuning epoch is scored on it against the probe's state,
-        and the best is kept; when every one scores below the probe, the fit returns the probe,
-        its head refit on every row (``best_stage_``).
+        and the best is kept; when every one scores clearly below the probe (by more than one
+        sample and one standard error), the fit returns the probe, its head refit on every row
+        (``best_stage_``).
     n_iter_no_change : int, default=5
         Epochs without a better validation loss before early stopping ends a stage.
 {task}{inputs}    pretrained : bool, default=True

@@ -71,9 +71,9 @@ class Guard(Callback):
     """Scores each epoch on the validation rows (``valid_acc`` for a single-label classifier,
     from the predictions skorch already made) and keeps a copy of the best epoch's trainable
     state. ``to_beat`` is the score of the state training started from (the probe's): a
-    classifier's epoch is kept when its validation accuracy is at least the probe's (a tie goes
-    to fine-tuning: on a few validation samples ties are common, and the guard is there for
-    the epochs that are worse); a regressor's when its loss is lower. ``best_epoch_`` is None
+    classifier's epoch is kept unless its validation accuracy is below the probe's by more than
+    one sample and one binomial standard error (a few validation samples are noisy; the guard
+    is there for the epochs that are clearly worse); a regressor's when its loss is lower. ``best_epoch_`` is None
     when no epoch was kept. ``keep=False`` only records the accuracy."""
 
     def __init__(
@@ -121,5 +121,7 @@ class Guard(Callback):
         if self.best_key_ is None:
             return True
         if self.best_epoch_ is None and self.classify:  # against the probe: accuracy alone
-            return key[0] >= self.best_key_[0]
+            p, n = self.best_key_[0], max(self._seen, 1)
+            # within one sample or one standard error of the probe: noise, not harm
+            return key[0] >= p - max(1 / n, math.sqrt(p * (1 - p) / n)) - 1e-9
         return key > self.best_key_
