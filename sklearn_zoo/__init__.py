@@ -1,6 +1,6 @@
 """sklearn_zoo: pretrained vision and language checkpoints as scikit-learn estimators."""
 
-from .exceptions import CheckpointUnavailableError
+from .exceptions import CheckpointUnavailableError, LongFitWarning
 from .zoo import (
     CheckpointSpec,
     ImagePreprocessing,
@@ -49,6 +49,7 @@ __all__ = [
     "CheckpointSpec",
     "CheckpointUnavailableError",
     "ImagePreprocessing",
+    "LongFitWarning",
     "TextPreprocessing",
     "get_checkpoint",
     "is_available_offline",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from numbers import Integral, Real
 from typing import Any
 
@@ -19,7 +20,10 @@ from ..module import ZooModule, make_head
 from ..runtime import Runtime, resolve_device
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
+from . import _budget
+from ._budget import parse_budget
 from ._docs import DOC_LINK_TEMPLATE
+from ._guard import guard_rows
 from ._plan import (
     FitPlan,
     Rows,
@@ -31,8 +35,14 @@ from ._plan import (
     target_rows,
 )
 from ._saving import SaveLoadMixin, cache_key, history, integer, one_of
-from ._stages import fitted_attributes, run_stages
-from ._strategy import STRATEGIES, TEXT_CLASSIFIER_STRATEGIES, resolve_strategy, stages
+from ._stages import STAGES, fitted_attributes, run_stages
+from ._strategy import (
+    STRATEGIES,
+    TEXT_CLASSIFIER_STRATEGIES,
+    guarded,
+    resolve_strategy,
+    stages,
+)
 from ._tasks import Target
 
 COMMON_CONSTRAINTS: dict[str, list] = {
@@ -44,6 +54,7 @@ COMMON_CONSTRAINTS: dict[str, list] = {
     "backbone_lr_scale": [Interval(Real, 0, None, closed="left")],
     "strategy": [StrOptions(set(STRATEGIES))],
     "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
+    "time_budget": [Interval(Real, 0, None, closed="neither"), str, None],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "weight_decay": [Interval(Real, 0, None, closed="left")],
     "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
@@ -115,6 +126,8 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
+        budget = parse_budget(getattr(self, "time_budget", None), type(self).__name__)
+        deadline = None if budget is None else _budget.clock() + budget
         head_size = check_head_size(self.head_size, type(self).__name__)
         inputs = self._check_inputs(X)
         target = self._encode_target(y, n_samples=len(inputs))
@@ -125,6 +138,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         seed = draw_seed(self.random_state)
         with seeded(seed):
             plan = self._plan(spec, inputs, target, weights, head_size, device, seed)
+            plan = replace(plan, deadline=deadline)
             state = run_stages(plan)
         # everything is computed first: a failed fit leaves the estimator as it was
         vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
@@ -140,9 +154,9 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             strategy = "probe"
         prepared = self._prepare_inputs(spec)
         runtime, accelerator = self._runtime(device)
-        rows = self._split(len(inputs), target, seed)
+        rows = self._split(len(inputs), target, seed, strategy)
         y = {"y": target.y} if weights is None else {"y": target.y, "w": weights}
-        valid = rows.valid
+        valid, every = rows.valid, np.arange(len(inputs))
         return FitPlan(
             owner=type(self).__name__,
             spec=spec,
@@ -157,6 +171,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             rows=rows,
             train=prepared.dataset(inputs, rows.train, target_rows(y, rows.train), training=True),
             valid=None if valid is None else prepared.dataset(inputs, valid, target_rows(y, valid)),
+            full=prepared.dataset(inputs, every, target_rows(y, every)) if rows.guard else None,
             criterion=target.criterion(),
             runtime=runtime,
             accelerator=accelerator,
@@ -214,10 +229,14 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         )
         return Runtime.on(accelerator.device, self.precision, self._modality), accelerator
 
-    def _split(self, n: int, target: Target, seed: int | None) -> Rows:
-        if not self.early_stopping:
-            return Rows(np.arange(n))
-        return split_rows(n, self.validation_fraction, target.codes, seed)
+    def _split(self, n: int, target: Target, seed: int | None, strategy: str) -> Rows:
+        """The validation rows of early stopping, or of the guard of a strategy that has one
+        (LP-FT: see ``_guard.py``); no rows held out when neither asks, or too few samples."""
+        guard = guarded(strategy)
+        if self.early_stopping:
+            return replace(split_rows(n, self.validation_fraction, target.codes, seed), guard=guard)
+        rows = guard_rows(n, self.validation_fraction, target.codes, seed) if guard else None
+        return Rows(np.arange(n)) if rows is None else replace(rows, guard=True)
 
     def _feature_identity(
         self, spec: CheckpointSpec, seed: int | None, prepared: Any
@@ -329,6 +348,8 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
     _saved_fields = {
         "history_": history(),
         "strategy_": one_of(set(TEXT_CLASSIFIER_STRATEGIES) - {"auto"}),
+        "best_stage_": one_of(set(STAGES) - {"contrastive"}, required=False),
+        "stages_": history(required=False),
         "prefix_key_": cache_key(),
         "n_blocks_": integer(1),
         "n_frozen_blocks_": integer(0),

@@ -36,6 +36,13 @@ PARAMS_DOC = """
         Epochs of each training stage. ``None`` sizes each stage from the data: about 500
         optimizer steps for a head on frozen features (10 to 500 epochs), about 300 for fine-tuning
         (3 to 30 epochs). An int gives every stage that many epochs.
+    time_budget : float, str or None, default=None
+        The longest the fit may take, in seconds or as a string ("90s", "10min", "1.5h"). Each
+        training stage is timed on its first steps and sized to end within the budget (its
+        learning-rate schedule too); when time runs out a stage stops at the end of its epoch,
+        keeping the best state seen on the validation rows (LP-FT's guard). The probe runs
+        first, so a usable model exists early. ``stages_`` records each stage's seconds and
+        whether the budget cut it. ``None``: no limit.
     batch_size : int, default=32
         Samples per optimizer step (and per inference batch).
     weight_decay : float, default=0.01
@@ -48,7 +55,10 @@ PARAMS_DOC = """
         Hold out ``validation_fraction`` of the data (stratified for classifiers), stop after
         ``n_iter_no_change`` epochs without a better validation loss and restore the best weights.
     validation_fraction : float, default=0.1
-        Share of the data held out for early stopping.
+        Share of the data held out for early stopping, and for LP-FT's guard (at least one
+        sample per class): every fine-tuning epoch is scored on it against the probe's state,
+        and the best is kept; when none beats the probe, the fit returns the probe, its head
+        refit on every row (``best_stage_``).
     n_iter_no_change : int, default=5
         Epochs without a better validation loss before early stopping ends a stage.
 {task}{inputs}    pretrained : bool, default=True
@@ -92,6 +102,12 @@ ATTRS_DOC = """
         Per-epoch training history (stage, train_loss, valid_loss, dur ...), stage after stage.
     strategy_ : str
         The training strategy that ran (what ``strategy="auto"`` chose).
+    best_stage_ : str
+        The stage whose state the model is: ``"finetune"``, or ``"probe"`` when LP-FT's guard
+        found no fine-tuning epoch better than the probe on its validation rows.
+    stages_ : list of dict
+        One record per stage: ``stage``, ``frozen_blocks``, ``epochs``, ``seconds``,
+        ``interrupted``.
     n_blocks_, n_frozen_blocks_, n_trainable_params_ : int
         The backbone's blocks; those frozen in the last stage (all of them after a contrastive
         stage, which trains the encoder before the head); the parameters some stage trained,

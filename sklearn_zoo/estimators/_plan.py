@@ -40,6 +40,7 @@ class Training:
     verbose: int
     compile: bool
     net_params: dict | None
+    early_stopping: bool = False
     contrastive_pairs: int | None = None  # text classifiers only
 
     @classmethod
@@ -49,10 +50,11 @@ class Training:
 
 @dataclass(frozen=True)
 class Rows:
-    """Row indices of the training and (with early stopping) validation samples."""
+    """Row indices of the training and (with early stopping or a guard) validation samples."""
 
     train: np.ndarray
     valid: np.ndarray | None = None
+    guard: bool = False  # the validation rows choose the best stage (see ``_guard.py``)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class FitPlan:
     rows: Rows
     train: Any  # datasets over ``rows``, on the raw inputs
     valid: Any
+    full: Any  # with a guard: every row, for the probe's refit when the probe wins; else None
     criterion: nn.Module
     runtime: Runtime
     accelerator: Any
@@ -81,6 +84,7 @@ class FitPlan:
     features: (
         FeatureIdentity | None
     )  # None: frozen features are not shared (cache off, augmentation)
+    deadline: float | None = None  # ``time_budget``: when the fit must end (``_budget.clock``)
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class StageRecord:
     epochs: int
     seconds: float
     interrupted: bool = False
+    budget_cut: bool = False  # ``time_budget`` ended it before its planned epochs
 
 
 @dataclass(frozen=True)
@@ -102,9 +107,12 @@ class FitState:
     prefix_key: str | None = None  # where that net's frozen-feature rows are stored, if shared
     history: tuple[dict[str, Any], ...] = ()  # epoch rows, each with its "stage"
     records: tuple[StageRecord, ...] = ()
+    best: str | None = None  # the stage whose state the fit ended in (the guard's choice)
+    score: tuple[float, float] | None = None  # that state's validation score (guard)
     tuned: bool = False  # a stage trained blocks below the cache boundary: no shared rows
     n_trainable: int = 0  # the most backbone parameters a stage trained
     interrupted: bool = False  # the last stage was cut short by Ctrl-C
+    cut: bool = False  # the last stage was cut short by the time budget
 
 
 def draw_seed(random_state: Any) -> int | None:

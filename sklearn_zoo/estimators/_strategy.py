@@ -71,6 +71,12 @@ def from_trained_head(strategy: str, stage: str) -> bool:
     return strategy == "lp-ft" and stage == "finetune"
 
 
+def guarded(strategy: str) -> bool:
+    """Whether a fit of ``strategy`` holds out validation rows to keep its best stage: LP-FT,
+    whose fine-tuning must not end below the probe it starts from (``_guard.py``)."""
+    return strategy == "lp-ft"
+
+
 def keeps_norm_stats(strategy: str) -> bool:
     """Whether BatchNorm keeps its pretrained statistics while blocks train (LP-FT): in train mode
     it would normalize by batch statistics and move every feature the probe's head learned on."""

@@ -128,7 +128,10 @@ def test_lp_ft_fits_the_head_first_then_fine_tunes_everything_at_the_lower_rate(
         schedule="constant",
         **FAST,
     )
-    probe = PretrainedImageClassifier(tiny_image_checkpoint, strategy="probe", **common).fit(X, y)
+    # LP-FT's guard holds 10% of the rows out for validation; so does early stopping
+    probe = PretrainedImageClassifier(
+        tiny_image_checkpoint, strategy="probe", early_stopping=True, **common
+    ).fit(X, y)
     rec = RecordLR()
     lpft = PretrainedImageClassifier(
         tiny_image_checkpoint,
