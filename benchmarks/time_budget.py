@@ -11,6 +11,7 @@ Each fit starts with an empty feature cache, so its time includes its frozen fea
 
 A budget is kept when the fit ends within 10% of it or within one epoch of the stage the budget
 cut (whichever is larger), the target of issue #24; the table says so per fit.
+``--set image_size=64`` changes a parameter of every fit (for a quick check of the wiring).
 Each run is appended to ``--out`` as one JSON line as soon as it ends.
 """
 
@@ -24,7 +25,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from accuracy import image_split, text_split
+from accuracy import _value, image_split, text_split
 
 DEFAULT_SETS = [f"{d}:{k}" for d in ("flowers5", "cats_dogs") for k in (20, 100)]
 DEFAULT_SETS += ["sentences:256", "sentences:2000"]
@@ -36,7 +37,9 @@ def load(name: str, budget: int, seed: int, dev: bool):
     return image_split(budget, seed, dev, name)
 
 
-def run_one(data: str, budget: float | None, seed: int, dev: bool, strategy: str | None) -> dict:
+def run_one(
+    data: str, budget: float | None, seed: int, dev: bool, strategy: str | None, extra: dict
+) -> dict:
     from sklearn_zoo import PretrainedImageClassifier, PretrainedTextClassifier
     from sklearn_zoo.cache import default_store
 
@@ -44,7 +47,7 @@ def run_one(data: str, budget: float | None, seed: int, dev: bool, strategy: str
     X, y, Xt, yt = load(name, int(size), seed, dev)
     cls = PretrainedTextClassifier if name == "sentences" else PretrainedImageClassifier
     params = {} if strategy is None else {"strategy": strategy}
-    clf = cls(random_state=seed, time_budget=budget, **params)
+    clf = cls(random_state=seed, time_budget=budget, **params, **extra)
     default_store().clear()  # each fit computes its own frozen features
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -58,6 +61,7 @@ def run_one(data: str, budget: float | None, seed: int, dev: bool, strategy: str
         "ran": clf.strategy_,
         "budget_s": budget,
         "seed": seed,
+        "params": extra,
         "dev": dev,
         "accuracy": accuracy,
         "fit_s": seconds,
@@ -148,6 +152,7 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", default=DEFAULT_SETS, metavar="DATA:SIZE")
     parser.add_argument("--budgets", nargs="+", type=_budget, default=[30.0, 120.0, 600.0, None])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE")
     parser.add_argument("--no-probe", action="store_true", help="skip the probe's reference fit")
     parser.add_argument("--dev", action="store_true", help="score on a validation split")
     parser.add_argument("--out", default="time_budget.jsonl", help="JSON lines, appended")
@@ -164,12 +169,13 @@ def main() -> None:
     from _common import machine
 
     print(machine())
+    extra = {k: _value(v) for k, v in (kv.split("=", 1) for kv in args.set)}
     rows = []
     for data in args.sets:
         for seed in args.seeds:
             runs = [("probe", None)] * (not args.no_probe) + [(None, b) for b in args.budgets]
             for strategy, budget in runs:
-                row = run_one(data, budget, seed, args.dev, strategy)
+                row = run_one(data, budget, seed, args.dev, strategy, extra)
                 rows.append(row)
                 with open(args.out, "a") as f:
                     f.write(json.dumps(row) + "\n")
