@@ -18,9 +18,11 @@ the training set and seeds the training.
 The default runs first; the strategy it picks is the very same fit (same seed and parameters,
 deterministic on the CPU), so that row reuses it instead of training it twice.
 
-``--set lr=3e-3`` changes a parameter of every run; ``--dev`` scores on a validation split instead
-of the test set (for choosing defaults without looking at the test set); ``--keep-features`` keeps
-the frozen-feature cache between runs (for screening: the fit times then exclude the features).
+``--set lr=3e-3`` changes a parameter of every run, ``--set checkpoint=gpt2`` the checkpoint (the
+GPT-2 row against MiniLM; it needs GPT-2's weights, from the Hugging Face Hub); ``--dev`` scores on
+a validation split instead of the test set (for choosing defaults without looking at the test
+set); ``--keep-features`` keeps the frozen-feature cache between runs (for screening: the fit
+times then exclude the features).
 Each run is appended to ``--out`` as one JSON line as soon as it ends.
 """
 

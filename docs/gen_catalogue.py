@@ -22,8 +22,12 @@ HEADER = """# Checkpoint catalogue
 Every built-in checkpoint, as `list_checkpoints()` and `sklearn-zoo list` know them. The full card of
 one checkpoint (preprocessing, paper, description) is `sklearn-zoo info NAME` or
 `get_checkpoint(NAME).card()`. Names outside this table work too: `torchvision:NAME`, `timm:NAME`,
-`hf:ORG/NAME`, a local transformers directory, or `timm:NAME@weights.safetensors`
-(see [the zoo](guide/zoo.md)).
+`hf:ORG/NAME` (encoders, and decoders such as GPT-2), a local transformers directory,
+`timm:NAME@weights.safetensors`, `torchhub:OWNER/REPO[:REF]:ENTRY[?KW=VALUE]` (PyTorch Hub: it runs
+the repository's `hubconf.py`, so only with `trust_remote_code=True`), `keras:PRESET` or
+`keras:FILE.keras` (Keras 3 on its torch backend, `pip install "sklearn-zoo[keras]"`) and
+`tfhub:HANDLE_OR_PATH` (a TensorFlow Hub SavedModel as frozen features,
+`pip install "sklearn-zoo[tfhub]"`); see [the zoo](guide/zoo.md).
 
 *Blocks* is the number of blocks `freeze_depth` counts (stem first, see
 [freeze depth](guide/freeze-depth.md)); *features* is the width of the pooled embedding the head

@@ -1,4 +1,4 @@
-"""The private skorch, accelerate and torch internals sklearn_zoo relies on, in one place.
+"""The private skorch, accelerate, torch and keras internals sklearn_zoo relies on, in one place.
 ``tests/test_compat.py`` fails on a skorch or accelerate outside the versions checked here."""
 
 from __future__ import annotations
@@ -52,3 +52,13 @@ def free_accelerator_state(*, mixed_precision: str, cpu: bool) -> None:
 def uncompiled(module: Any) -> Any:
     """The module ``torch.compile`` wrapped (``module`` itself when it is not compiled)."""
     return getattr(module, "_orig_mod", module)
+
+
+def keras_torch_parameters(model: Any) -> None:
+    """Register every variable of a Keras 3 model (torch backend) as a torch parameter. Keras does
+    so when a layer is built; a model restored from a KerasHub preset can hold an empty
+    ``_torch_params`` made before its variables existed (keras 3.15). Its ``_track_variables``
+    rebuilds the dict from ``model.variables``."""
+    tracked = {name.split(".", 1)[1] for name, _ in model.named_parameters()}
+    if {v.path for v in model.variables} - tracked:
+        model._track_variables()

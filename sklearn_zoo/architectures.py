@@ -11,6 +11,7 @@ from .backbones.hf_text import POOLINGS
 from .zoo import CheckpointSpec, ImagePreprocessing, TextPreprocessing, list_checkpoints
 
 WHERE = "fitted.json: 'spec_'"
+_CODE_SOURCES = {"torchhub": "PyTorch Hub", "keras": "Keras", "tfhub": "TensorFlow Hub"}
 
 
 def _fail(field: str, must: str, value: Any) -> ValueError:
@@ -87,6 +88,13 @@ def known_checkpoint(spec: CheckpointSpec) -> CheckpointSpec:
 def _architecture(spec: CheckpointSpec) -> tuple[str, str]:
     """``(library, name)`` of an image checkpoint without a transformers config."""
     arch = spec.options.get("architecture")
+    if spec.source in _CODE_SOURCES:
+        raise ValueError(
+            f"{WHERE} is a {_CODE_SOURCES[spec.source]} model: its network is rebuilt only by "
+            "running code (the hub repository's or the model file's), and load() runs no code a "
+            "folder names. Keep such an estimator with pickle, from a source you trust, or fit "
+            "it again from the checkpoint."
+        )
     if spec.source in ("timm", "torchvision"):
         return spec.source, spec.identifier
     if spec.source == "package" and isinstance(arch, str) and ":" not in arch:
@@ -114,9 +122,12 @@ def _image_model(spec: CheckpointSpec) -> Any:
     elif library == "torchvision":
         from torchvision.models import get_model, list_models
 
+        from .sources.torchvision_hub import INIT_WEIGHTS_SWITCH
+
         name = name.split(".")[0]  # "resnet18.IMAGENET1K_V1": the builder, then its weights
-        if name in list_models():
-            return get_model(name, weights=None)
+        if name in list_models():  # the saved weights replace the initial ones
+            init = {"init_weights": False} if name in INIT_WEIGHTS_SWITCH else {}
+            return get_model(name, weights=None, **init)
     raise ValueError(
         f"{WHERE} names the architecture {library}:{name}, which is not a registered timm or "
         "torchvision model."

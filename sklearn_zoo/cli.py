@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -23,6 +24,20 @@ EPILOG = """exit status:
      command could not run
   2  a bad option, or a checkpoint name that is not in the catalogue nor a valid
      'source:NAME' or path (the same in every command)"""
+
+
+SOURCES = ("torchvision", "timm", "hf", "local", "package", "torchhub", "keras", "tfhub")
+NAMES_OUTSIDE = """names outside the catalogue, one form per source (see `sklearn-zoo info NAME`):
+  torchvision:NAME            a torchvision builder with its ImageNet weights
+  timm:NAME[.TAG]             a timm model (timm:NAME@FILE for a weights file)
+  hf:ORG/NAME or a folder     a Hugging Face encoder or decoder (GPT-2 ...)
+  torchhub:OWNER/REPO[:REF]:ENTRY[?KW=VALUE]
+                              a PyTorch Hub entry point; runs the repository's
+                              hubconf.py, so only with trust_remote_code=True
+  keras:PRESET or FILE.keras  a KerasHub preset or a Keras 3 file, on Keras' torch
+                              backend (pip install "sklearn-zoo[keras]")
+  tfhub:HANDLE_OR_PATH        a TensorFlow Hub SavedModel, frozen features only
+                              (pip install "sklearn-zoo[tfhub]")"""
 
 
 def _human(n: int | None) -> str:
@@ -166,6 +181,8 @@ def _cmd_download(args: argparse.Namespace) -> int:
         if isinstance(spec, int):
             statuses.append(spec)
             continue
+        if args.trust_remote_code:
+            spec = spec.replace(options={**spec.options, "trust_remote_code": True})
         try:
             where = download(spec)
         except Exception as exc:  # report and go on with the other names
@@ -206,13 +223,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sklearn-zoo {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("list", help="the checkpoint catalogue as a table")
+    p = sub.add_parser(
+        "list",
+        help="the checkpoint catalogue as a table",
+        epilog=NAMES_OUTSIDE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument(
         "--modality", choices=("image", "text"), help="only image or only text checkpoints"
     )
     p.add_argument(
         "--source",
-        choices=("torchvision", "timm", "hf", "local", "package"),
+        choices=SOURCES,
         help="only checkpoints that load from this source on this machine",
     )
     p.add_argument("--offline", action="store_true", help="only checkpoints usable without network")
@@ -226,6 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("download", help="fetch checkpoints into their libraries' caches")
     p.add_argument("names", nargs="+", metavar="NAME")
+    p.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="run the code a checkpoint's repository ships (a PyTorch Hub hubconf.py)",
+    )
     p.set_defaults(func=_cmd_download)
 
     p = sub.add_parser("demo", help="pretrained vs from-scratch, offline, in minutes")
@@ -243,7 +270,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return EXIT_USAGE
-    return int(args.func(args) or EXIT_OK)
+    try:
+        code = int(args.func(args) or EXIT_OK)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left (`sklearn-zoo list --json | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    return code
 
 
 if __name__ == "__main__":

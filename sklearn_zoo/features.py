@@ -29,6 +29,7 @@ class FeatureIdentity:
     seed: int | None
     pooling: dict
     inputs: str  # the preprocessing's signature
+    weights: str | None = None  # a continued fit's backbone: the digest of its weights
 
 
 def prefix_key(
@@ -40,7 +41,7 @@ def prefix_key(
     Random weights (``pretrained=False``) are only reproducible with a seed; without one, None.
     """
     spec = identity.spec
-    if not identity.pretrained and identity.seed is None:
+    if not identity.pretrained and identity.seed is None and identity.weights is None:
         return None
     weights: Any = None
     if os.path.exists(spec.identifier):  # local files: their content may change under the same name
@@ -61,6 +62,7 @@ def prefix_key(
         "nhwc" if channels_last else "nchw",
         torch.__version__,
         *precision,
+        *(() if identity.weights is None else ("weights", identity.weights)),
     )
 
 

@@ -4,7 +4,6 @@ built with the real libraries, saved to disk and loaded back through the real lo
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _helpers import digits, refuse_network
 
 # -- environment ------------------------------------------------------------------------------
 
@@ -22,13 +22,7 @@ def block_network(monkeypatch):
     back-off (up to a minute per file) is made instant, so a refused download fails fast."""
     import types
 
-    def refuse(*args, **kwargs):
-        raise OSError("network blocked by test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    refuse_network(monkeypatch)
     try:
         from huggingface_hub.utils import _http
     except ImportError:  # pragma: no cover - another huggingface_hub layout
@@ -37,6 +31,17 @@ def block_network(monkeypatch):
         fast = types.SimpleNamespace(**vars(_http.time))
         fast.sleep = lambda seconds: None
         monkeypatch.setattr(_http, "time", fast)
+
+
+@pytest.fixture
+def fresh_store(tmp_path, monkeypatch):
+    """The default feature store, moved to an empty folder of this test."""
+    from sklearn_zoo.cache import default_store
+
+    monkeypatch.setenv("SKLEARN_ZOO_CACHE", str(tmp_path / "cache"))
+    store = default_store()
+    store.clear()
+    return store
 
 
 @pytest.fixture
@@ -184,6 +189,74 @@ def save_hf_text(folder: Path, kind: str = "bert") -> Path:
     return folder
 
 
+def write_decoder_tokenizer(folder: Path, words: list[str], max_length: int = 32) -> Any:
+    """A word-level tokenizer as GPT-2's: an end-of-text token and no padding token."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {w: i for i, w in enumerate(["<|endoftext|>", "<unk>", *dict.fromkeys(words)])}
+    backend = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=backend,
+        eos_token="<|endoftext|>",
+        bos_token="<|endoftext|>",
+        unk_token="<unk>",
+        model_max_length=max_length,
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer.save_pretrained(str(folder))
+    return tokenizer
+
+
+def save_hf_decoder(folder: Path, words: list[str] = TINY_WORDS, kind: str = "gpt2") -> Path:
+    """A tiny random GPT-2 (or Llama: rotary positions, RMS norms) and its tokenizer (no padding
+    token), saved with ``save_pretrained``."""
+    import torch
+    from transformers import GPT2Config, GPT2Model, LlamaConfig, LlamaModel
+
+    tokenizer = write_decoder_tokenizer(folder, words)
+    torch.manual_seed(0)
+    eos = tokenizer.eos_token_id
+    common = {"vocab_size": len(tokenizer), "bos_token_id": eos, "eos_token_id": eos}
+    if kind == "gpt2":
+        model = GPT2Model(GPT2Config(n_positions=64, n_embd=32, n_layer=2, n_head=2, **common))
+    else:
+        config = LlamaConfig(
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            num_key_value_heads=2,
+            max_position_embeddings=64,
+            **common,
+        )
+        model = LlamaModel(config)
+    model.save_pretrained(str(folder))
+    return folder
+
+
+def save_keras_cnn(path: Path, classes: int = 0) -> Path:
+    """A tiny Keras 3 CNN (three stages named as Keras applications name them) saved as a
+    ``.keras`` file; skips the test where keras is not installed."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    layers = keras.layers
+    inputs = keras.Input((None, None, 3))
+    x = layers.Conv2D(8, 3, strides=2, padding="same", name="conv1_conv")(inputs)
+    x = layers.BatchNormalization(name="conv1_bn")(x)
+    x = layers.ReLU(name="conv1_relu")(x)
+    x = layers.Conv2D(8, 3, padding="same", name="conv2_block1_conv")(x)
+    x = layers.BatchNormalization(name="conv2_block1_bn")(x)
+    x = layers.Conv2D(16, 3, strides=2, padding="same", name="conv3_block1_conv")(x)
+    if classes:
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        x = layers.Dense(classes, name="predictions")(x)
+    keras.Model(inputs, x, name="tiny_cnn").save(str(path))
+    return path
+
+
 def save_hf_vision(folder: Path, kind: str = "vit") -> Path:
     import torch
 
@@ -273,6 +346,19 @@ def _build_tiny(case: str, tmp_path: Path) -> Tiny:
         return Tiny(
             load_backbone(f"torchvision:mobilenet_v3_small@{path}"), _images(2, 32), blocks, 576
         )
+    if case in ("torchvision.inception_v3", "torchvision.googlenet"):
+        from torchvision.models import get_model
+
+        arch = case.split(".")[1]
+        model = get_model(arch, weights=None, num_classes=10, init_weights=False)
+        path = save_state_dict(model, tmp_path / f"{arch}.safetensors")
+        blocks, width = (13, 2048) if arch == "inception_v3" else (10, 1024)
+        return Tiny(load_backbone(f"torchvision:{arch}@{path}"), _images(2, 75), blocks, width)
+    if case == "timm.inception_v3":  # the stem in two blocks, then the eleven Mixed_* modules
+        import timm
+
+        path = save_state_dict(timm.create_model("inception_v3"), tmp_path / "v3.safetensors")
+        return Tiny(load_backbone(f"timm:inception_v3@{path}"), _images(2, 75), 13, 2048)
     if case in ("torchvision.convnext", "torchvision.vit"):
         from safetensors.torch import load_file
 
@@ -301,6 +387,12 @@ def _build_tiny(case: str, tmp_path: Path) -> Tiny:
     if case.startswith("hf.text."):
         folder = save_hf_text(tmp_path / "text", case.rsplit(".", 1)[1])
         return Tiny(load_backbone(str(folder)), _text_inputs(folder, 2), 3, 32)
+    if case.startswith("hf.decoder."):
+        folder = save_hf_decoder(tmp_path / "decoder", kind=case.rsplit(".", 1)[1])
+        return Tiny(load_backbone(str(folder)), _text_inputs(folder, 2), 3, 32)
+    if case == "keras.cnn":
+        path = save_keras_cnn(tmp_path / "cnn.keras")
+        return Tiny(load_backbone(f"keras:{path}"), _images(2, 32), 3, 16)
     if case.startswith("hf.vision."):
         folder = save_hf_vision(tmp_path / "vision", case.rsplit(".", 1)[1])
         return Tiny(load_backbone(str(folder)), _images(2, 32), 3, 32)
@@ -322,6 +414,8 @@ def tiny():
         write_tokenizer=write_tokenizer,
         save_hf_text=save_hf_text,
         save_hf_vision=save_hf_vision,
+        save_hf_decoder=save_hf_decoder,
+        save_keras_cnn=save_keras_cnn,
         save_state_dict=save_state_dict,
         torchvision_convnext=tiny_torchvision_convnext,
         torchvision_vit=tiny_torchvision_vit,
@@ -430,11 +524,7 @@ def tiny_text_checkpoint(tmp_path_factory) -> str:
 @pytest.fixture
 def image_data():
     """60 real 8x8 digit images (0, 1, 2) as uint8 and their labels."""
-    from sklearn.datasets import load_digits
-
-    digits = load_digits(n_class=3)
-    X = (digits.images[:60] * 16).clip(0, 255).astype(np.uint8)
-    return X, digits.target[:60]
+    return digits(60)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+from _helpers import fast
 from skorch.callbacks import Callback
 
 from sklearn_zoo import PretrainedImageClassifier, PretrainedTextClassifier
@@ -22,13 +23,7 @@ pytest.importorskip("accelerate")
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 # one training stage, so that optimizer steps and epochs are those of a single net
-FAST = {
-    "max_epochs": 2,
-    "batch_size": 16,
-    "random_state": 0,
-    "device": "cpu",
-    "strategy": "finetune",
-}
+FAST = fast(device="cpu", strategy="finetune")
 
 
 class Record(Callback):

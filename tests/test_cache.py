@@ -9,17 +9,9 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_zoo import ImageEmbedder, PretrainedImageClassifier
-from sklearn_zoo.cache import FeatureStore, default_store, fingerprint
+from sklearn_zoo.cache import FeatureStore, fingerprint
 
 M = fingerprint("m")  # a model key as prefix_key() makes them: 32 hex digits
-
-
-@pytest.fixture
-def fresh_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("SKLEARN_ZOO_CACHE", str(tmp_path / "cache"))
-    store = default_store()
-    store.clear()
-    return store
 
 
 def test_store_round_trip_and_memory_bound(tmp_path):

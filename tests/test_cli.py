@@ -380,3 +380,16 @@ def test_the_offline_column_agrees_with_the_libraries(tmp_path, monkeypatch):
         finally:
             torch.hub._hub_dir = old
             monkeypatch.undo()
+
+
+def test_a_reader_that_leaves_early_is_not_an_error():
+    """`sklearn-zoo list --json | head -1`: the pipe closes before the output is written."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sklearn_zoo", "list", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # the reader is gone before the catalogue is printed
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr

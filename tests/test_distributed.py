@@ -12,6 +12,7 @@ import shutil
 import numpy as np
 import pytest
 import torch
+from _helpers import fast
 from joblib import parallel_config
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
@@ -21,7 +22,7 @@ from sklearn_zoo.cache import default_store
 
 distributed = pytest.importorskip("distributed")
 
-FAST = {"max_epochs": 2, "batch_size": 16, "random_state": 0, "device": "cpu"}
+FAST = fast(device="cpu")
 GRID = {"freeze_depth": ["all", -1], "head_size": [(), (8,)]}
 CV = 2
 # a continuous score: equal scores then mean equal predicted probabilities, not just equal labels

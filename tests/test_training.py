@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from _helpers import fast
 
 from sklearn_zoo import PretrainedImageClassifier
 
-FAST = {"max_epochs": 1, "batch_size": 16, "random_state": 0, "device": "cpu", "image_size": 16}
+FAST = fast(max_epochs=1, device="cpu", image_size=16)
 
 
 def _optimizer_of(clf):

@@ -18,9 +18,13 @@ _FAMILY_MODULES = (
     "torchvision_mobile",
     "torchvision_convnext",
     "torchvision_vit",
+    "torchvision_inception",
     "timm_generic",
+    "hf_decoder",
     "hf_text",
     "hf_vision",
+    "keras_model",
+    "tf_saved_model",
 )
 
 

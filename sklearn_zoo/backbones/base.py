@@ -55,6 +55,7 @@ class Backbone(nn.Module):
 
     num_features: int
     supports_split: bool = False
+    frozen_only: bool = False  # runs outside torch (a TensorFlow graph): features only, no training
 
     def __init__(self) -> None:
         super().__init__()

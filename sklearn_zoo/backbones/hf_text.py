@@ -10,10 +10,12 @@ import torch
 from torch import nn
 
 from . import register_family
-from ._hf_common import layer_groups
+from ._hf_common import layer_groups, pool
 from .base import Backbone
+from .hf_decoder import is_decoder_type
 
 POOLINGS = ("mean", "cls", "max", "last", "pooler")
+__all__ = ["POOLINGS", "HFTextBackbone", "build", "pool"]
 
 
 def _is_hf_text(model: nn.Module) -> bool:
@@ -23,6 +25,7 @@ def _is_hf_text(model: nn.Module) -> bool:
         and config is not None
         and hasattr(config, "vocab_size")
         and getattr(model, "main_input_name", "input_ids") == "input_ids"
+        and not is_decoder_type(getattr(config, "model_type", ""))
     )
 
 
@@ -60,21 +63,6 @@ class HFTextBackbone(Backbone):
         if self.pooling == "pooler":
             return out.pooler_output
         return pool(out.last_hidden_state, x["attention_mask"], self.pooling)
-
-
-def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: str) -> torch.Tensor:
-    """Token states ``(n, length, d)`` to one vector per text, padding left out (on either side)."""
-    if pooling in ("cls", "last"):
-        mask = attention_mask.to(torch.int)
-        if pooling == "cls":  # the first token that is not padding
-            index = mask.argmax(dim=1)
-        else:  # the last one
-            index = mask.shape[1] - 1 - mask.flip(1).argmax(dim=1)
-        return hidden[torch.arange(len(hidden), device=hidden.device), index]
-    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-    if pooling == "max":
-        return hidden.masked_fill(mask == 0, float("-inf")).max(dim=1).values
-    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
 
 
 @register_family("hf.text", _is_hf_text)

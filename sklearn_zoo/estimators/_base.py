@@ -15,15 +15,14 @@ from sklearn.utils.validation import check_is_fitted
 from ..backbones import resolve_freeze_depth
 from ..features import FeatureIdentity, FrozenFeatures, in_inference_order
 from ..inference import run_batches
-from ..loading import load_backbone
-from ..module import ZooModule, make_head
+from ..module import ZooModule, check_head_size, make_head
 from ..runtime import Runtime, resolve_device
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
-from . import _budget
-from ._budget import parse_budget
+from ._budget import deadline_of
+from ._continue import ContinueMixin, partial_plan, warm_start, weights_digest
 from ._docs import DOC_LINK_TEMPLATE
-from ._guard import guard_rows
+from ._guard import held_out
 from ._plan import (
     FitPlan,
     Rows,
@@ -31,7 +30,6 @@ from ._plan import (
     draw_seed,
     sample_weights,
     seeded,
-    split_rows,
     target_rows,
 )
 from ._saving import SaveLoadMixin, cache_key, history, integer, one_of
@@ -39,7 +37,7 @@ from ._stages import STAGES, fitted_attributes, run_stages
 from ._strategy import (
     STRATEGIES,
     TEXT_CLASSIFIER_STRATEGIES,
-    guarded,
+    frozen_only_strategy,
     resolve_strategy,
     stages,
 )
@@ -59,6 +57,7 @@ COMMON_CONSTRAINTS: dict[str, list] = {
     "weight_decay": [Interval(Real, 0, None, closed="left")],
     "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
     "schedule": [StrOptions({"cosine", "constant"})],
+    "ema_decay": [Interval(Real, 0, 1, closed="neither"), None],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -73,25 +72,11 @@ COMMON_CONSTRAINTS: dict[str, list] = {
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "net_params": [dict, None],
+    "warm_start": ["boolean"],
 }
 
 
-def check_head_size(head_size: Any, owner: str | None = None) -> tuple[int, ...]:
-    """``()`` / ``0`` -> linear head; an int or a sequence of positive ints -> hidden widths."""
-    if isinstance(head_size, Integral) and not isinstance(head_size, bool):
-        head_size = () if head_size == 0 else (int(head_size),)
-    if isinstance(head_size, tuple | list) and all(
-        isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in head_size
-    ):
-        return tuple(int(h) for h in head_size)
-    of = f" of {owner}" if owner else ""
-    raise ValueError(
-        f"The 'head_size' parameter{of} must be () or 0 for a linear head, or a tuple of positive ints "
-        f"giving hidden layer widths, e.g. (256,) or (512, 128). Got {head_size!r} instead."
-    )
-
-
-class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
+class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEstimator):
     """Fit recipe shared by the four fine-tuning estimators.
 
     Subclasses provide the modality (``_modality``, ``_check_inputs``, ``_prepare_inputs``,
@@ -110,6 +95,8 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ZooEstimatorMixin:
         """Fine-tune the checkpoint on ``(X, y)``; weights load here, never in ``__init__``.
 
+        With ``warm_start=True`` a fitted estimator trains on from its fitted weights instead.
+
         Parameters
         ----------
         X : images or texts
@@ -126,35 +113,49 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
-        budget = parse_budget(getattr(self, "time_budget", None), type(self).__name__)
-        deadline = None if budget is None else _budget.clock() + budget
+        start = warm_start(self)
+        return self._train(X, y, sample_weight, start, None if start is None else start.target)
+
+    def _train(self, X, y, sample_weight, start, previous, *, partial: bool = False) -> Any:
+        """Check the data, plan the fit (from ``start``, a fitted network to continue, or the
+        checkpoint) and run its stages; the fitted attributes are set together at the end."""
+        deadline = deadline_of(getattr(self, "time_budget", None), type(self).__name__)
         head_size = check_head_size(self.head_size, type(self).__name__)
         inputs = self._check_inputs(X)
-        target = self._encode_target(y, n_samples=len(inputs))
+        target = self._encode_target(y, n_samples=len(inputs), previous=previous)
         weights = sample_weights(sample_weight, target.class_sample_weight, len(inputs))
         spec = get_checkpoint(self.checkpoint)
         self._check_modality(spec)
         device = resolve_device(self.device, type(self).__name__)
         seed = draw_seed(self.random_state)
         with seeded(seed):
-            plan = self._plan(spec, inputs, target, weights, head_size, device, seed)
-            plan = replace(plan, deadline=deadline)
+            plan = self._plan(
+                spec, inputs, target, weights, head_size, device, seed, start, partial
+            )
+            plan = replace(partial_plan(plan) if partial else plan, deadline=deadline)
             state = run_stages(plan)
         # everything is computed first: a failed fit leaves the estimator as it was
         vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
         vars(self).update(fitted_attributes(plan, state))
         return self
 
-    def _plan(self, spec, inputs, target, weights, head_size, device, seed) -> FitPlan:
+    def _plan(
+        self, spec, inputs, target, weights, head_size, device, seed, start, partial=False
+    ) -> FitPlan:
         """The fit's decisions, one small step each (skorch's ``NeuralNet.initialize`` is the model)."""
-        backbone, head = self._fresh_network(spec, head_size, target)
+        backbone, head = self._starting_network(spec, head_size, target, start)
         strategy = self._resolve_strategy(target)
+        if backbone.frozen_only:
+            why = getattr(backbone, "why_frozen", "")
+            strategy = frozen_only_strategy(self.strategy, type(self).__name__, spec.name, why)
         k = self._freeze_boundary(backbone, strategy, spec)
         if k == backbone.num_blocks:  # nothing of the backbone is left to train
             strategy = "probe"
         prepared = self._prepare_inputs(spec)
+        if "finetune" in stages(strategy):  # images read every epoch: decode them once
+            inputs = prepared.once(inputs)
         runtime, accelerator = self._runtime(device)
-        rows = self._split(len(inputs), target, seed, strategy)
+        rows = self._split(len(inputs), target, seed, "finetune" if partial else strategy)
         y = {"y": target.y} if weights is None else {"y": target.y, "w": weights}
         valid, every = rows.valid, np.arange(len(inputs))
         return FitPlan(
@@ -170,22 +171,18 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             prepared=prepared,
             rows=rows,
             train=prepared.dataset(inputs, rows.train, target_rows(y, rows.train), training=True),
+            clean=prepared.dataset(inputs, rows.train, target_rows(y, rows.train))
+            if prepared.augments
+            else None,
             valid=None if valid is None else prepared.dataset(inputs, valid, target_rows(y, valid)),
             full=prepared.dataset(inputs, every, target_rows(y, every)) if rows.guard else None,
-            criterion=target.criterion(),
+            criterion=target.criterion(getattr(self, "label_smoothing", 0.0)),
             runtime=runtime,
             accelerator=accelerator,
             training=Training.of(self),
             seed=seed,
-            features=self._feature_identity(spec, seed, prepared),
+            features=self._feature_identity(spec, seed, prepared, start and backbone),
         )
-
-    def _fresh_network(self, spec: CheckpointSpec, head_size: tuple[int, ...], target: Target):
-        """The backbone with the checkpoint's weights (random with ``pretrained=False``) and a
-        new head: the two draws of the seeded generator before training."""
-        backbone = load_backbone(spec, pretrained=self.pretrained, **self._pooling_kwargs())
-        head = make_head(backbone.num_features, head_size, target.n_outputs, self.head_dropout)
-        return backbone, head
 
     def _resolve_strategy(self, target: Target) -> str:
         strategy = resolve_strategy(
@@ -194,6 +191,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
             classifier=is_classifier(self),
             multilabel=target.kind == "multilabel",
             min_class_count=target.min_class_count,
+            mean_class_count=target.mean_class_count,
         )
         if strategy == "contrastive" and target.codes is None:
             raise ValueError(
@@ -230,23 +228,20 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         return Runtime.on(accelerator.device, self.precision, self._modality), accelerator
 
     def _split(self, n: int, target: Target, seed: int | None, strategy: str) -> Rows:
-        """The validation rows of early stopping, or of the guard of a strategy that has one
-        (LP-FT: see ``_guard.py``); no rows held out when neither asks, or too few samples."""
-        guard = guarded(strategy)
-        if self.early_stopping:
-            return replace(split_rows(n, self.validation_fraction, target.codes, seed), guard=guard)
-        rows = guard_rows(n, self.validation_fraction, target.codes, seed) if guard else None
-        return Rows(np.arange(n)) if rows is None else replace(rows, guard=True)
+        fraction, codes = self.validation_fraction, target.codes
+        return held_out(n, fraction, codes, seed, self.early_stopping, strategy)
 
     def _feature_identity(
-        self, spec: CheckpointSpec, seed: int | None, prepared: Any
+        self, spec: CheckpointSpec, seed: int | None, prepared: Any, continued: Any = None
     ) -> FeatureIdentity | None:
-        """What names this fit's frozen features in the cache; None when they are not shared
-        (``cache=False``, or random augmentation: every epoch sees other images)."""
-        if not self.cache or prepared.augments:
+        """What names this fit's frozen features in the cache (of the clean images, whatever
+        ``augment`` says); None with ``cache=False``. A continued backbone (``continued``) is
+        named by its weights."""
+        if not self.cache:
             return None
+        weights = None if continued is None else weights_digest(continued)
         return FeatureIdentity(
-            spec, self.pretrained, seed, self._pooling_kwargs(), prepared.signature()
+            spec, self.pretrained, seed, self._pooling_kwargs(), prepared.signature(), weights
         )
 
     def _check_modality(self, spec: CheckpointSpec) -> None:
@@ -262,8 +257,13 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
 
     # -- inference -------------------------------------------------------------------------
     def _outputs(self, X: Any) -> np.ndarray:
-        """Raw head outputs (logits or scaled values) for ``X``, batched, in inference mode."""
-        return self._run(X, lambda module, batch: module(**batch))
+        """Raw head outputs (logits or scaled values) for ``X``, batched, in inference mode;
+        with ``tta=True`` the mean of those of the images and of their mirror images."""
+        outputs = self._run(X, lambda module, batch: module(**batch))
+        if getattr(self, "tta", False):
+            flipped = self._run(X, lambda module, batch: module(**batch), flip=True)
+            outputs = (outputs + flipped) / 2
+        return outputs
 
     def transform(self, X: Any) -> np.ndarray:
         """Compute the backbone features of the fitted (fine-tuned) model.
@@ -286,7 +286,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
         if net is not None:  # skorch maps a net fitted on a missing GPU to a torch.device("cpu")
             net.device = self.device_ = str(net.device)
 
-    def _run(self, X: Any, fn) -> np.ndarray:
+    def _run(self, X: Any, fn, flip: bool = False) -> np.ndarray:
         check_is_fitted(self, "net_")
         inputs = self._check_inputs(X)
         module = self.net_.module_
@@ -300,7 +300,7 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
                 module.split,
                 runtime,
                 batch_size=self.batch_size,
-                **self._cache_keys(),
+                **({} if flip else self._cache_keys()),  # mirror images: computed, not stored
             )
 
         def run(dataset: Any) -> np.ndarray:
@@ -313,7 +313,8 @@ class ZooEstimatorMixin(SaveLoadMixin, TransformerMixin, BaseEstimator):
                 num_workers=self.num_workers,
             )
 
-        return in_inference_order(self._fitted_prep(), inputs, run)
+        prepared = self._fitted_prep(flip=True) if flip else self._fitted_prep()
+        return in_inference_order(prepared, inputs, run)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Get the names of the :meth:`transform` columns.

@@ -42,6 +42,12 @@ def parse_budget(value: Any, owner: str) -> float | None:
     )
 
 
+def deadline_of(value: Any, owner: str) -> float | None:
+    """When a fit that starts now must end (on :data:`clock`), or None without a budget."""
+    budget = parse_budget(value, owner)
+    return None if budget is None else clock() + budget
+
+
 def duration(seconds: float) -> str:
     """``seconds`` for people: "45s", "3min 20s", "1h 05min"."""
     seconds = max(int(round(seconds)), 0)

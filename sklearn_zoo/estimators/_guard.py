@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import torch
 from skorch.callbacks import Callback
 
 from ._plan import Rows, split_rows
+from ._strategy import guarded
 from ._train import trainable_state
 
 
@@ -30,6 +32,23 @@ def guard_rows(
     if n < 4 or n_valid >= n:
         return None
     return split_rows(n, n_valid / n, codes, seed)
+
+
+def held_out(
+    n: int,
+    fraction: float,
+    codes: np.ndarray | None,
+    seed: int | None,
+    early_stopping: bool,
+    strategy: str,
+) -> Rows:
+    """The validation rows of early stopping, or of the guard of a strategy that has one;
+    none held out when neither asks, or when the data are too few for the guard."""
+    guard = guarded(strategy)
+    if early_stopping:
+        return replace(split_rows(n, fraction, codes, seed), guard=guard)
+    rows = guard_rows(n, fraction, codes, seed) if guard else None
+    return Rows(np.arange(n)) if rows is None else replace(rows, guard=True)
 
 
 def score_key(row: dict[str, Any]) -> tuple[float, float]:
@@ -51,9 +70,11 @@ def final_key(history: Sequence[dict[str, Any]]) -> tuple[float, float] | None:
 class Guard(Callback):
     """Scores each epoch on the validation rows (``valid_acc`` for a single-label classifier,
     from the predictions skorch already made) and keeps a copy of the best epoch's trainable
-    state. ``to_beat`` is the score of the state training started from (the probe's): an epoch
-    must beat it strictly to be kept; ``best_epoch_`` is None when none did. ``keep=False``
-    only records the accuracy."""
+    state. ``to_beat`` is the score of the state training started from (the probe's): a
+    classifier's epoch is kept when its validation accuracy is at least the probe's (a tie goes
+    to fine-tuning: on a few validation samples ties are common, and the guard is there for
+    the epochs that are worse); a regressor's when its loss is lower. ``best_epoch_`` is None
+    when no epoch was kept. ``keep=False`` only records the accuracy."""
 
     def __init__(
         self, classify: bool, to_beat: tuple[float, float] | None = None, keep: bool = True
@@ -92,6 +113,13 @@ class Guard(Callback):
         key = score_key(net.history[-1])
         if not self.keep:
             return
-        if self.best_key_ is None or key > self.best_key_:
+        if self._better(key):
             self.best_key_, self.best_epoch_ = key, len(net.history)
             self.best_state_ = trainable_state(net.module_)
+
+    def _better(self, key: tuple[float, float]) -> bool:
+        if self.best_key_ is None:
+            return True
+        if self.best_epoch_ is None and self.classify:  # against the probe: accuracy alone
+            return key[0] >= self.best_key_[0]
+        return key > self.best_key_

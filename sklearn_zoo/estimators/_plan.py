@@ -41,6 +41,7 @@ class Training:
     compile: bool
     net_params: dict | None
     early_stopping: bool = False
+    ema_decay: float | None = None
     contrastive_pairs: int | None = None  # text classifiers only
 
     @classmethod
@@ -76,14 +77,13 @@ class FitPlan:
     train: Any  # datasets over ``rows``, on the raw inputs
     valid: Any
     full: Any  # with a guard: every row, for the probe's refit when the probe wins; else None
+    clean: Any  # with ``augment``: the training rows without augmentation (frozen features)
     criterion: nn.Module
     runtime: Runtime
     accelerator: Any
     training: Training
     seed: int | None
-    features: (
-        FeatureIdentity | None
-    )  # None: frozen features are not shared (cache off, augmentation)
+    features: FeatureIdentity | None  # None: frozen features are not shared (cache off)
     deadline: float | None = None  # ``time_budget``: when the fit must end (``_budget.clock``)
 
 

@@ -17,6 +17,7 @@ from ..contrastive import PairDataset, PairModule, sample_pairs
 from ..features import FrozenFeatures
 from ..module import ZooModule
 from ..training import release_accelerator
+from ._averaging import WeightAverage
 from ._budget import StageClock, shorten_hint
 from ._guard import Guard, final_key
 from ._plan import FitPlan, FitState, StageRecord
@@ -43,12 +44,12 @@ def finetune(plan: FitPlan, state: FitState) -> FitState:
     if plan.rows.guard and state.best == "probe":
         guard = Guard(plan.target.kind == "multiclass", to_beat=state.score)
     state = _train_head(plan, freeze(plan, state, plan.freeze_k), "finetune", guard)
-    if guard is not None and guard.best_epoch_ is None:
-        state.net.module_.load_state_dict(guard.start_, strict=False)
-        return _back_to_probe(plan, probe_state, state)
     if from_trained_head(plan.strategy, "finetune"):
         training = plan.training
         warn_if_fine_tuning_undid_probe(state.history, training.lr, training.backbone_lr_scale)
+    if guard is not None and guard.best_epoch_ is None:
+        state.net.module_.load_state_dict(guard.start_, strict=False)
+        return _back_to_probe(plan, probe_state, state)
     return replace(state, best="finetune", score=None if guard is None else guard.best_key_)
 
 
@@ -60,7 +61,7 @@ def _back_to_probe(plan: FitPlan, probe_state: FitState, state: FitState) -> Fit
     if plan.full is not None:
         training = replace(plan.training, early_stopping=False)
         kept = _train_head(
-            replace(plan, train=plan.full, valid=None, training=training), kept, "probe"
+            replace(plan, train=plan.full, clean=None, valid=None, training=training), kept, "probe"
         )
     return replace(kept, best="probe", score=probe_state.score, cut=state.cut)
 
@@ -102,7 +103,7 @@ STAGES: dict[str, Callable[[FitPlan, FitState], FitState]] = {
 def _train_head(plan: FitPlan, state: FitState, stage: str, guard: Guard | None = None) -> FitState:
     """Train backbone and head as frozen now, on frozen features where the cache can hold them.
     A ``guard`` ends it in its best epoch on validation (and keeps the weights it started from
-    as ``start_``); without one, validation rows still get their accuracy recorded."""
+    as ``start_``); in a guarded fit, validation rows get their accuracy recorded all the same."""
     split = plan.backbone.frozen_blocks
     plan.backbone.frozen_norm_stats = keeps_norm_stats(plan.strategy)
     runtime = plan.runtime
@@ -143,13 +144,15 @@ def _train_head(plan: FitPlan, state: FitState, stage: str, guard: Guard | None 
 
 
 def _watch(plan: FitPlan, stage: str, guard: Guard | None, scored: bool) -> list[tuple[str, Any]]:
-    """A stage's own callbacks: its clock (estimate, ETA, ``time_budget``), and with validation
-    rows the guard (or, outside LP-FT's fine-tuning, the validation accuracy alone)."""
+    """A stage's own callbacks: its clock (estimate, ETA, ``time_budget``), and in a guarded fit
+    the guard (or, outside LP-FT's fine-tuning, the validation accuracy it compares alone)."""
     training = plan.training
     watch: list[tuple[str, Any]] = []
-    if scored:
+    if scored and plan.rows.guard:
         classify = plan.target.kind == "multiclass"
         watch.append(("guard", guard or Guard(classify, keep=False)))
+    if training.ema_decay and stage != "probe":  # after the guard: it copies averaged weights
+        watch.append(("weight_average", WeightAverage(training.ema_decay)))
     stage_clock = StageClock(
         stage,
         deadline=plan.deadline,
@@ -168,8 +171,11 @@ def _cut(net: Any) -> bool:
 
 def _frozen_datasets(plan: FitPlan, state: FitState, split: int) -> tuple[Any, Any, str | None]:
     """The stage's datasets, as the output of the ``split`` frozen blocks where they can be cut
-    there (then with the store key of those rows: None once a stage has tuned those blocks)."""
+    there (then with the store key of those rows: None once a stage has tuned those blocks).
+    Augmented images are random: only a probe, on the clean images, has frozen features."""
     if plan.features is None or split == 0 or not plan.backbone.can_split_at(split):
+        return plan.train, plan.valid, None
+    if plan.clean is not None and split < plan.backbone.num_blocks:
         return plan.train, plan.valid, None
     frozen = FrozenFeatures(
         plan.backbone,
@@ -178,7 +184,8 @@ def _frozen_datasets(plan: FitPlan, state: FitState, split: int) -> tuple[Any, A
         batch_size=plan.training.batch_size,
         identity=None if state.tuned else plan.features,
     )
-    return frozen.wrap(plan.train), frozen.wrap(plan.valid), frozen.key
+    train = plan.train if plan.clean is None else plan.clean
+    return frozen.wrap(train), frozen.wrap(plan.valid), frozen.key
 
 
 def _epochs(plan: FitPlan, stage: str, n_train: int) -> int:

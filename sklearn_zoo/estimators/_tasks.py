@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any, Literal
 
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
 from torch import nn
@@ -21,6 +22,24 @@ _LOSSES = {
     "multilabel": nn.BCEWithLogitsLoss,
     "regression": nn.MSELoss,
 }
+
+
+def check_partial_classes(owner: str, classes: Any, fitted: Any) -> np.ndarray | None:
+    """``classes`` of a ``partial_fit`` call, as scikit-learn checks them: required on the first
+    call, the same on later ones (where they may be left out)."""
+    if fitted is None:
+        if classes is None:
+            raise ValueError(
+                f"classes must be passed on the first call to {owner}.partial_fit: all the "
+                "labels the calls will see, as the network's output layer is built once."
+            )
+        return np.unique(np.asarray(classes))
+    if classes is not None and not np.array_equal(np.unique(np.asarray(classes)), fitted):
+        raise ValueError(
+            f"`classes={np.unique(np.asarray(classes)).tolist()!r}` is not the same as on the "
+            f"first call to {owner}.partial_fit, which was {np.asarray(fitted).tolist()!r}."
+        )
+    return fitted
 
 
 @dataclass(frozen=True)
@@ -35,14 +54,22 @@ class Target:
     codes: np.ndarray | None = None  # class codes of a single-label y (stratified split, pairs)
     class_sample_weight: np.ndarray | None = None
 
-    def criterion(self) -> nn.Module:
-        """The per-sample loss of this kind of target (reduced by the net, with sample weights)."""
+    def criterion(self, label_smoothing: float = 0.0) -> nn.Module:
+        """The per-sample loss of this kind of target (reduced by the net, with sample weights);
+        ``label_smoothing`` for single-label classes (cross-entropy's own)."""
+        if label_smoothing and self.kind == "multiclass":
+            return nn.CrossEntropyLoss(reduction="none", label_smoothing=label_smoothing)
         return _LOSSES[self.kind](reduction="none")
 
     @property
     def min_class_count(self) -> int:
         """Samples of the rarest class (0 unless single-label)."""
         return int(np.bincount(self.codes).min()) if self.codes is not None else 0
+
+    @property
+    def mean_class_count(self) -> float:
+        """Samples per class on average (0 unless single-label)."""
+        return len(self.codes) / self.n_outputs if self.codes is not None else 0.0
 
 
 def _as_target(y: Any, n_samples: int) -> np.ndarray:
@@ -71,8 +98,10 @@ class ZooClassifierMixin(ClassifierMixin):
     """Labels of any type (strings too); a 2-D 0/1 indicator ``y`` trains a multi-label sigmoid head."""
 
     _saved_fields = {"classes_": labels(), "multilabel_": flag()}
+    _target_fields = ("classes_", "multilabel_")
 
-    def _encode_target(self, y: Any, n_samples: int) -> Target:
+    def _encode_target(self, y: Any, n_samples: int, previous: dict | None = None) -> Target:
+        """``y`` encoded afresh, or (``previous``: the fitted ``classes_``) as before."""
         y = _as_target(y, n_samples)
         if y.dtype.kind == "f" and not np.isfinite(y).all():
             raise ValueError(
@@ -81,6 +110,7 @@ class ZooClassifierMixin(ClassifierMixin):
         if y.dtype == object and any(v is None for v in y.ravel()):
             raise ValueError("Input y contains None: drop or fill those samples before fitting.")
         kind = type_of_target(y, input_name="y")
+        _check_same_kind(kind, y, previous)
         if kind == "multilabel-indicator":
             if self.class_weight is not None:
                 raise ValueError(
@@ -102,7 +132,14 @@ class ZooClassifierMixin(ClassifierMixin):
                 f"Unknown label type: {kind!r}. Expected class labels (binary or multiclass).{hint}"
             )
         y = y.ravel() if y.ndim == 2 else y
-        encoder = LabelEncoder().fit(y)
+        encoder = LabelEncoder().fit(y if previous is None else previous["classes_"])
+        unseen = np.setdiff1d(y, encoder.classes_) if previous is not None else ()
+        if len(unseen):
+            raise ValueError(
+                f"y has labels {[_plain(v) for v in unseen[:5]]} that are not in classes_ "
+                f"{[_plain(v) for v in encoder.classes_[:10]]}: a network trained further keeps "
+                "its output layer. Fit a new estimator (or warm_start=False) for new classes."
+            )
         if len(encoder.classes_) < 2:
             raise ValueError(
                 f"The target y has only one class ({_plain(encoder.classes_[0])!r}): a classifier needs samples "
@@ -119,6 +156,37 @@ class ZooClassifierMixin(ClassifierMixin):
             if self.class_weight
             else None,
         )
+
+    def partial_fit(
+        self, X: Any, y: Any, classes: Any = None, sample_weight: Any = None
+    ) -> ZooClassifierMixin:
+        """Train one more pass over ``(X, y)``, from the fitted weights.
+
+        The first call starts from the checkpoint's weights. Each call runs one epoch of fine-tuning (of the head alone under ``strategy="probe"``
+        or ``freeze_depth="all"``) at the constant ``lr``; the frozen features of the data are
+        cached as in ``fit``.
+
+        Parameters
+        ----------
+        X : images or texts
+            See the class docstring for the accepted forms.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, all of them among ``classes`` (or a 0/1 indicator matrix).
+        classes : array-like of shape (n_classes,), default=None
+            Every label the calls will see. Required on the first call, and the same (or
+            ``None``) on later ones: the network's output layer is built once.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one pass further.
+        """
+        fitted = vars(self).get("classes_")
+        known = check_partial_classes(type(self).__name__, classes, fitted)
+        first = None if fitted is not None else {"classes_": known}
+        return self._partial(X, y, sample_weight, first)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Confidence scores of the samples: the network's logits.
@@ -206,6 +274,22 @@ class ZooClassifierMixin(ClassifierMixin):
         return tags
 
 
+def _check_same_kind(kind: str, y: np.ndarray, previous: dict | None) -> None:
+    """A continued fit trains the same kind of output layer: single- or multi-label, as wide."""
+    if previous is None or "multilabel_" not in previous:
+        return
+    multilabel = kind == "multilabel-indicator"
+    if multilabel != bool(previous["multilabel_"]) or (
+        multilabel and y.shape[1] != len(previous["classes_"])
+    ):
+        was = f"{len(previous['classes_'])} labels" if previous["multilabel_"] else "one class"
+        raise ValueError(
+            f"y is {'a multi-label indicator' if multilabel else 'one class per sample'}, and the "
+            f"fitted network predicts {was} per sample: a network trained further keeps its "
+            "output layer."
+        )
+
+
 class ZooRegressorMixin(RegressorMixin):
     """Single or multi-output regression; the target is standardized for training and restored after."""
 
@@ -215,8 +299,10 @@ class ZooRegressorMixin(RegressorMixin):
         "n_outputs_": integer(1),
         "y_is_1d_": flag(),
     }
+    _target_fields = ("y_mean_", "y_scale_", "n_outputs_", "y_is_1d_")
 
-    def _encode_target(self, y: Any, n_samples: int) -> Target:
+    def _encode_target(self, y: Any, n_samples: int, previous: dict | None = None) -> Target:
+        """``y`` standardized afresh, or (``previous``: the fitted scaling) as before."""
         y = _as_target(y, n_samples)
         if y.dtype.kind in "USc" or (
             y.dtype == object and any(isinstance(v, str | bytes | complex) for v in y.ravel())
@@ -238,6 +324,13 @@ class ZooRegressorMixin(RegressorMixin):
         y2 = y.reshape(len(y), -1)
         mean, scale = y2.mean(axis=0), y2.std(axis=0)
         scale[scale == 0] = 1.0
+        if previous is not None:  # the head's outputs keep the meaning they were trained to
+            if y2.shape[1] != previous["n_outputs_"]:
+                raise ValueError(
+                    f"y has {y2.shape[1]} outputs, and the fitted network predicts "
+                    f"{previous['n_outputs_']}: a network trained further keeps its output layer."
+                )
+            mean, scale = previous["y_mean_"], previous["y_scale_"]
         return Target(
             y=torch.as_tensor((y2 - mean) / scale, dtype=torch.float32),
             n_outputs=y2.shape[1],
@@ -249,6 +342,29 @@ class ZooRegressorMixin(RegressorMixin):
                 "y_is_1d_": y.ndim == 1,
             },
         )
+
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> ZooRegressorMixin:
+        """Train one more pass over ``(X, y)``, from the fitted weights.
+
+        The first call starts from the checkpoint's weights. Each call runs one epoch of fine-tuning (of the head alone under ``strategy="probe"``
+        or ``freeze_depth="all"``) at the constant ``lr``; the target is standardized with the
+        first call's mean and scale.
+
+        Parameters
+        ----------
+        X : images or texts
+            See the class docstring for the accepted forms.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets, with as many outputs as on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one pass further.
+        """
+        return self._partial(X, y, sample_weight, None)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict the target values of ``X``, in the units of the fitted ``y``.
@@ -268,3 +384,4 @@ class ZooRegressorMixin(RegressorMixin):
 
 
 CLASS_WEIGHT_CONSTRAINT = {"class_weight": [StrOptions({"balanced"}), dict, None]}
+LABEL_SMOOTHING_CONSTRAINT = {"label_smoothing": [Interval(Real, 0, 1, closed="left")]}

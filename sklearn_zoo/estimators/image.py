@@ -7,7 +7,12 @@ from typing import Any
 from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
 from ._docs import ATTRS_DOC, params_doc, see_also
 from ._modalities import IMAGE_CONSTRAINTS, ImageInputMixin
-from ._tasks import CLASS_WEIGHT_CONSTRAINT, ZooClassifierMixin, ZooRegressorMixin
+from ._tasks import (
+    CLASS_WEIGHT_CONSTRAINT,
+    LABEL_SMOOTHING_CONSTRAINT,
+    ZooClassifierMixin,
+    ZooRegressorMixin,
+)
 
 
 class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimatorMixin):
@@ -45,7 +50,12 @@ class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimato
     """
     )
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, **IMAGE_CONSTRAINTS, **CLASS_WEIGHT_CONSTRAINT}
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        **IMAGE_CONSTRAINTS,
+        **CLASS_WEIGHT_CONSTRAINT,
+        **LABEL_SMOOTHING_CONSTRAINT,
+    }
 
     def __init__(
         self,
@@ -63,15 +73,19 @@ class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimato
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,
         schedule: str = "cosine",
+        ema_decay: float | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
         class_weight: Any = None,
+        label_smoothing: float = 0.0,
         image_size: int | None = None,
         augment: Any = False,
+        tta: bool = False,
         max_image_pixels: int | None = 40_000_000,
         pretrained: bool = True,
         cache: bool = True,
+        warm_start: bool = False,
         device: str = "auto",
         precision: str = "auto",
         grad_accumulation_steps: int = 1,
@@ -130,14 +144,17 @@ class PretrainedImageRegressor(ImageInputMixin, ZooRegressorMixin, ZooEstimatorM
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,
         schedule: str = "cosine",
+        ema_decay: float | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
         image_size: int | None = None,
         augment: Any = False,
+        tta: bool = False,
         max_image_pixels: int | None = 40_000_000,
         pretrained: bool = True,
         cache: bool = True,
+        warm_start: bool = False,
         device: str = "auto",
         precision: str = "auto",
         grad_accumulation_steps: int = 1,

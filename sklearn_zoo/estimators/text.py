@@ -11,7 +11,12 @@ from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
 from ._docs import ATTRS_DOC, params_doc, see_also
 from ._modalities import TEXT_CONSTRAINTS, TextInputMixin
 from ._strategy import TEXT_CLASSIFIER_STRATEGIES
-from ._tasks import CLASS_WEIGHT_CONSTRAINT, ZooClassifierMixin, ZooRegressorMixin
+from ._tasks import (
+    CLASS_WEIGHT_CONSTRAINT,
+    LABEL_SMOOTHING_CONSTRAINT,
+    ZooClassifierMixin,
+    ZooRegressorMixin,
+)
 
 _TEXT_ATTRS = """    tokenizer_ : transformers tokenizer
         The checkpoint's tokenizer.
@@ -59,6 +64,7 @@ class PretrainedTextClassifier(TextInputMixin, ZooClassifierMixin, ZooEstimatorM
         **COMMON_CONSTRAINTS,
         **TEXT_CONSTRAINTS,
         **CLASS_WEIGHT_CONSTRAINT,
+        **LABEL_SMOOTHING_CONSTRAINT,
         "strategy": [StrOptions(set(TEXT_CLASSIFIER_STRATEGIES))],
         "contrastive_pairs": [Interval(Integral, 1, None, closed="left"), None],
     }
@@ -79,15 +85,18 @@ class PretrainedTextClassifier(TextInputMixin, ZooClassifierMixin, ZooEstimatorM
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,
         schedule: str = "cosine",
+        ema_decay: float | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
         class_weight: Any = None,
+        label_smoothing: float = 0.0,
         contrastive_pairs: int | None = None,
         max_length: int | None = None,
         pooling: str | None = None,
         pretrained: bool = True,
         cache: bool = True,
+        warm_start: bool = False,
         device: str = "auto",
         precision: str = "auto",
         grad_accumulation_steps: int = 1,
@@ -147,6 +156,7 @@ class PretrainedTextRegressor(TextInputMixin, ZooRegressorMixin, ZooEstimatorMix
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,
         schedule: str = "cosine",
+        ema_decay: float | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
@@ -154,6 +164,7 @@ class PretrainedTextRegressor(TextInputMixin, ZooRegressorMixin, ZooEstimatorMix
         pooling: str | None = None,
         pretrained: bool = True,
         cache: bool = True,
+        warm_start: bool = False,
         device: str = "auto",
         precision: str = "auto",
         grad_accumulation_steps: int = 1,

@@ -1,5 +1,5 @@
 """Loading sources: one small module per place weights come from (torchvision, timm, Hugging Face,
-local files, pip-installed weight packages). Each module offers ``load_model``, ``is_local`` and
+local files, pip-installed weight packages, PyTorch Hub, Keras, TensorFlow Hub). Each module offers ``load_model``, ``is_local`` and
 ``download``; text sources also ``load_tokenizer``. Heavy imports live inside the functions."""
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ _MODULES = {
     "hf": "huggingface",
     "local": "local",
     "package": "package",
+    "torchhub": "torchhub",
+    "keras": "keras_hub",
+    "tfhub": "tfhub",
 }
 
 
@@ -53,6 +56,13 @@ def is_local(spec: CheckpointSpec) -> bool:
     return bool(source_module(spec.source).is_local(spec))
 
 
+def _is_folder(spec: CheckpointSpec) -> bool:
+    """A hub repository, Keras file or SavedModel given as a path on this machine."""
+    import os
+
+    return spec.source in ("torchhub", "keras", "tfhub") and os.path.exists(spec.identifier)
+
+
 def download(spec: CheckpointSpec) -> str:
     """Fetch the weights into the source library's own cache; return where they are.
 
@@ -61,7 +71,7 @@ def download(spec: CheckpointSpec) -> str:
     """
     from ..exceptions import CheckpointUnavailableError
 
-    if is_offline() and spec.source not in ("local", "package"):
+    if is_offline() and spec.source not in ("local", "package") and not _is_folder(spec):
         raise CheckpointUnavailableError(
             f"Cannot download {spec.name!r}: offline mode is on (SKLEARN_ZOO_OFFLINE / HF_HUB_OFFLINE). "
             "Unset it on a machine with network access and run the command again."

@@ -1,4 +1,4 @@
-"""The one message every source gives when weights are missing."""
+"""The messages every source gives when weights, or the library that reads them, are missing."""
 
 from __future__ import annotations
 
@@ -16,4 +16,12 @@ def unavailable(
         f"Checkpoint {name!r} is not available: {why}. On a machine with network access run "
         f"`sklearn-zoo download {name}` (it fills that cache; copy the cache folder over to use it "
         "offline), or choose a checkpoint that `sklearn-zoo list --offline` shows."
+    )
+
+
+def missing_extra(name: str, package: str, extra: str) -> ImportError:
+    """The error of a source whose library is an optional extra that is not installed."""
+    return ImportError(
+        f"Checkpoint {name!r} needs {package}, which is not installed. Install it with "
+        f'pip install "sklearn-zoo[{extra}]".'
     )

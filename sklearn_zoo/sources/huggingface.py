@@ -1,9 +1,11 @@
-"""Hugging Face transformers encoders from the hub (kept in the HF cache) or a local directory.
+"""Hugging Face transformers encoders and decoders from the hub (kept in the HF cache) or a local directory.
 Safetensors are preferred; ``trust_remote_code`` stays off unless the spec's options turn it on."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ._errors import unavailable
@@ -33,13 +35,28 @@ def _kwargs(spec: CheckpointSpec, offline: bool) -> dict[str, Any]:
     return kwargs
 
 
+@contextlib.contextmanager
+def _hub_offline(offline: bool) -> Iterator[None]:
+    """huggingface_hub's own offline switch, on for the call: even with ``local_files_only`` it
+    otherwise looks up its telemetry registry on the network."""
+    from huggingface_hub import constants
+
+    before = constants.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = before or offline
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE = before
+
+
 def _call(spec: CheckpointSpec, offline: bool, fn, *args, **kwargs):
     from transformers.utils import logging as hf_logging
 
     bars = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()  # no "Loading weights" bar for every fit of a grid search
     try:
-        return fn(*args, **kwargs)
+        with _hub_offline(offline):
+            return fn(*args, **kwargs)
     except ValueError as exc:
         if "trust_remote_code" in str(exc):
             raise ValueError(
@@ -62,14 +79,21 @@ def load_model(spec: CheckpointSpec, *, pretrained: bool, offline: bool) -> nn.M
     if not pretrained:
         config = _call(spec, offline, AutoConfig.from_pretrained, spec.identifier, **kwargs)
         return AutoModel.from_config(config, trust_remote_code=kwargs["trust_remote_code"])
-    return _call(spec, offline, AutoModel.from_pretrained, spec.identifier, **kwargs)
+    # transformers looks for a PEFT adapter file without the offline flag unless told here
+    adapter = {"local_files_only": kwargs["local_files_only"]}
+    return _call(
+        spec, offline, AutoModel.from_pretrained, spec.identifier, adapter_kwargs=adapter, **kwargs
+    )
 
 
 def load_tokenizer(spec: CheckpointSpec, *, offline: bool) -> Any:
     from transformers import AutoTokenizer
 
     name = spec.text.tokenizer if spec.text and spec.text.tokenizer else spec.identifier
-    return _call(spec, offline, AutoTokenizer.from_pretrained, name, **_kwargs(spec, offline))
+    tokenizer = _call(spec, offline, AutoTokenizer.from_pretrained, name, **_kwargs(spec, offline))
+    if tokenizer.pad_token is None:  # GPT-2's has none: batches pad with its end-of-text token
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    return tokenizer
 
 
 def read_config(

@@ -12,8 +12,10 @@ if TYPE_CHECKING:
 
     from ..zoo.spec import CheckpointSpec
 
-# classifier layers of the usual architectures: a checkpoint's head may differ from the fresh model's
+# classifier layers of the usual architectures (and Inception's auxiliary classifiers): a
+# checkpoint's head may differ from the fresh model's
 _HEAD_PREFIXES = ("fc.", "classifier.", "head.", "heads.", "_fc.", "head.fc.")
+_HEAD_PREFIXES += ("AuxLogits.fc.", "aux1.fc2.", "aux2.fc2.")
 
 
 def _missing(spec: CheckpointSpec) -> FileNotFoundError:

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from ..zoo.spec import CheckpointSpec
 
 
+INIT_WEIGHTS_SWITCH = ("inception_v3", "googlenet")  # builders with an init_weights switch
+
+
 def _weights(spec: CheckpointSpec):
     from torchvision.models import get_model_weights
 
@@ -51,7 +54,9 @@ def load_model(spec: CheckpointSpec, *, pretrained: bool, offline: bool) -> nn.M
     import torch
     from torchvision.models import get_model
 
-    model = get_model(spec.identifier, weights=None)
+    # Inception v3 and GoogLeNet: loaded weights replace the slow truncated-normal initialization
+    init = {"init_weights": not pretrained} if spec.identifier in INIT_WEIGHTS_SWITCH else {}
+    model = get_model(spec.identifier, weights=None, **init)
     if not pretrained:
         return model
     path = _cached_file(spec)

@@ -38,6 +38,26 @@ _RESNET_STRIKES_BACK = (
     "Wightman, Touvron & Jégou, ResNet strikes back: An improved training procedure in timm, "
     "2021 (arXiv:2110.00476)"
 )
+_INCEPTION_V3 = (
+    "Szegedy et al., Rethinking the Inception Architecture for Computer Vision, CVPR 2016 "
+    "(arXiv:1512.00567)"
+)
+_INCEPTION_V4 = (
+    "Szegedy et al., Inception-v4, Inception-ResNet and the Impact of Residual Connections on "
+    "Learning, AAAI 2017 (arXiv:1602.07261)"
+)
+_INCEPTION_CAVEAT = (
+    "A 2015-2016 architecture: less accurate per FLOP than modern backbones, and it expects "
+    "299-pixel inputs scaled to [-1, 1] (not ImageNet's mean and std)."
+)
+_GPT2 = "Radford et al., Language Models are Unsupervised Multitask Learners, OpenAI 2019"
+_GPT2_CAVEAT = (
+    "A language model, not an encoder: each token sees only the text before it, so the last "
+    "token's state is the only summary of the whole text, and it was never trained to make "
+    "similar texts close. For classification or similarity an encoder (BERT, MiniLM) is usually "
+    "the better and cheaper choice. Case-sensitive byte-level BPE; no padding token of its own "
+    "(its end-of-text token pads)."
+)
 _SENTENCE_BERT = "Reimers & Gurevych, Sentence-BERT, EMNLP 2019 (arXiv:1908.10084)"
 
 _A1_RECIPE = "timm's A1 recipe: 600 epochs, LAMB, binary cross-entropy"
@@ -109,17 +129,19 @@ def _torchvision(
     recipe: str,
     caveat: str,
     interpolation: str = "bilinear",
+    image: ImagePreprocessing | None = None,
     **card: Any,
 ) -> CheckpointSpec:
     """A torchvision builder with ImageNet-1k weights: ``recipe`` says how they were trained,
-    ``caveat`` what to watch for beyond ImageNet's own biases."""
+    ``caveat`` what to watch for beyond ImageNet's own biases; ``image`` replaces the usual
+    224-pixel crop of ``resize`` with ImageNet's mean and std."""
     return CheckpointSpec(
         name=name,
         source="torchvision",
         identifier=name,
         modality="image",
         family=f"torchvision.{family}",
-        image=_resize_crop(resize, interpolation),
+        image=image or _resize_crop(resize, interpolation),
         license=_TV_LICENSE,
         training_data=_in1k(recipe),
         limitations=_in1k_bias(caveat),
@@ -135,6 +157,7 @@ def _timm(
     mean: tuple[float, float, float] = IMAGENET_MEAN,
     std: tuple[float, float, float] = IMAGENET_STD,
     license: str = "Apache-2.0",
+    size: int = 224,
     **card: Any,
 ) -> CheckpointSpec:
     """A timm model and pretrained tag, catalogued as ``timm-ARCH``."""
@@ -144,7 +167,7 @@ def _timm(
         identifier=identifier,
         modality="image",
         family="timm",
-        image=_timm_image(crop_pct, mean=mean, std=std),
+        image=_timm_image(crop_pct, mean=mean, std=std, size=size),
         license=license,
         **card,
     )
@@ -170,6 +193,25 @@ def _hf_text(
 ) -> CheckpointSpec:
     return _hf(
         identifier, "text", text=TextPreprocessing(max_length=max_length, pooling=pooling), **card
+    )
+
+
+def _decoder(identifier: str, **card: Any) -> CheckpointSpec:
+    """A decoder-only language model: a text's vector is its last token's state."""
+    return _hf_text(identifier, pooling="last", **card).replace(family="hf.decoder")
+
+
+def _google_inception(identifier: str, **card: Any) -> CheckpointSpec:
+    """Google's TensorFlow Inception weights ported by timm: 299 pixels, inputs scaled to [-1, 1]."""
+    return _timm(
+        identifier,
+        crop_pct=card.pop("crop_pct", 0.875),
+        mean=HALF,
+        std=HALF,
+        size=299,
+        training_data=_in1k("Google's TensorFlow training, ported to PyTorch by timm"),
+        limitations=_in1k_bias(_INCEPTION_CAVEAT),
+        **card,
     )
 
 
@@ -339,6 +381,36 @@ _TORCHVISION = (
         caveat="Fixed 224x224 input (position embeddings are not interpolated); trained on ImageNet-1k alone, it transfers worse than ViTs pre-trained on larger data.",
         description="ViT-B/16: the base Vision Transformer on 16x16 patches; features are the 768-d class token.",
     ),
+    _torchvision(
+        "inception_v3",
+        "inception",
+        weights="IMAGENET1K_V1",
+        resize=342,
+        image=_resize_crop(342, size=299, mean=HALF, std=HALF),
+        feature_dim=2048,
+        num_blocks=13,
+        num_params=27_161_264,
+        paper=_INCEPTION_V3,
+        recipe="Google's TensorFlow weights ported to torchvision; 77.3% top-1 at 299",
+        caveat=_INCEPTION_CAVEAT,
+        description="Inception v3 at 299 pixels (2048-d features); the auxiliary classifier is "
+        "dropped, blocks are the stem and the Mixed_* modules.",
+    ),
+    _torchvision(
+        "googlenet",
+        "inception",
+        weights="IMAGENET1K_V1",
+        resize=256,
+        image=_resize_crop(256, mean=HALF, std=HALF),
+        feature_dim=1024,
+        num_blocks=10,
+        num_params=6_624_904,
+        paper="Szegedy et al., Going Deeper with Convolutions, CVPR 2015 (arXiv:1409.4842)",
+        recipe="Google's TensorFlow weights ported to torchvision; 69.8% top-1",
+        caveat="Small and dated (Inception v1): weaker transfer than modern backbones.",
+        description="GoogLeNet (Inception v1, 1024-d features); the two auxiliary classifiers are "
+        "dropped.",
+    ),
 )
 
 _TIMM = (
@@ -431,6 +503,33 @@ _TIMM = (
             "Built for a fixed 224x224 input (7x7 attention windows); ImageNet's non-commercial terms may still apply."
         ),
         description="Swin-T: a hierarchical shifted-window Vision Transformer with CNN-like stages (768-d).",
+    ),
+    _google_inception(
+        "inception_v3.tf_in1k",
+        feature_dim=2048,
+        num_blocks=13,
+        num_params=23_834_568,
+        paper=_INCEPTION_V3,
+        description="Inception v3 with Google's own weights, at 299 pixels (2048-d features).",
+    ),
+    _google_inception(
+        "inception_v4.tf_in1k",
+        feature_dim=1536,
+        num_blocks=20,
+        num_params=42_679_816,
+        paper=_INCEPTION_V4,
+        description="Inception v4 at 299 pixels (1536-d features); timm's blocks: the stem and "
+        "each Inception / reduction module.",
+    ),
+    _google_inception(
+        "inception_resnet_v2.tf_in1k",
+        crop_pct=0.8975,
+        feature_dim=1536,
+        num_blocks=45,
+        num_params=55_843_464,
+        paper=_INCEPTION_V4,
+        description="Inception-ResNet v2 at 299 pixels (1536-d features); timm's blocks: the stem "
+        "and each residual Inception module.",
     ),
 )
 
@@ -531,6 +630,32 @@ _HF_TEXT = (
             "Inputs should start with 'query: ' or 'passage: ' as in training, otherwise quality drops; at most 512 tokens."
         ),
         description="E5-small-v2: a small English embedder for retrieval and similarity, mean-pooled (384-d).",
+    ),
+    _decoder(
+        "openai-community/gpt2",
+        feature_dim=768,
+        num_blocks=13,
+        num_params=124_439_808,
+        license="MIT",
+        paper=_GPT2,
+        training_data="WebText: about 40 GB of text from 8M web pages linked from Reddit posts "
+        "with at least 3 karma (Wikipedia removed); next-token prediction.",
+        limitations=_english(_GPT2_CAVEAT),
+        description="GPT-2 small: OpenAI's 12-layer decoder-only language model (768-d, "
+        "last-token features).",
+    ),
+    _decoder(
+        "distilbert/distilgpt2",
+        feature_dim=768,
+        num_blocks=7,
+        num_params=81_912_576,
+        license="Apache-2.0",
+        paper=f"{_GPT2}; distilled as in Sanh et al., DistilBERT, 2019 (arXiv:1910.01108)",
+        training_data="OpenWebTextCorpus (an open reproduction of WebText), distilled from GPT-2 "
+        "small.",
+        limitations=_english(_GPT2_CAVEAT),
+        description="DistilGPT2: a 6-layer student of GPT-2 small, about a third smaller "
+        "(768-d, last-token features).",
     ),
 )
 

@@ -9,7 +9,7 @@ from typing import Any
 from .spec import CheckpointSpec, ImagePreprocessing, TextPreprocessing
 
 _USER: dict[str, CheckpointSpec] = {}
-_PREFIXES = ("torchvision", "timm", "hf")
+_PREFIXES = ("torchvision", "timm", "hf", "torchhub", "keras", "tfhub")
 _WEIGHT_SUFFIXES = (".pth", ".pt", ".bin", ".safetensors", ".ckpt")
 # Hugging Face model types whose base model takes ``pixel_values`` and has ``encoder.layer``
 _HF_VISION_TYPES = {
@@ -23,6 +23,7 @@ _HF_VISION_TYPES = {
     "vit_msn",
     "ijepa",
 }
+_GOOGLE_SCALE = ("inception_v3", "googlenet")  # torchvision weights trained on [-1, 1] input
 _PIL_INTERPOLATION = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic"}
 
 
@@ -174,9 +175,7 @@ def _parse(name: str) -> CheckpointSpec:
             )
     prefix, _, ident = name.partition(":")
     if prefix in _PREFIXES and ident:
-        return {"torchvision": _torchvision_spec, "timm": _timm_spec, "hf": _hf_spec}[prefix](
-            name, ident
-        )
+        return _PARSERS[prefix](name, ident)
     if os.path.isdir(name):
         if not os.path.isfile(os.path.join(name, "config.json")):
             raise ValueError(
@@ -192,7 +191,27 @@ def _parse(name: str) -> CheckpointSpec:
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise ValueError(
         f"Unknown checkpoint {name!r}.{hint} See `sklearn-zoo list` for the catalogue, or name one "
-        "outside it as 'torchvision:NAME', 'timm:NAME', 'hf:ORG/NAME' or a local directory."
+        "outside it as 'torchvision:NAME', 'timm:NAME', 'hf:ORG/NAME', 'torchhub:OWNER/REPO:ENTRY', "
+        "'keras:PRESET', 'tfhub:HANDLE' or a local directory."
+    )
+
+
+def _torchhub_spec(name: str, ident: str) -> CheckpointSpec:
+    """A PyTorch Hub entry point: an image model with ImageNet's preprocessing unless it says
+    otherwise (its hubconf.py is not read here: it is code)."""
+    from ..sources.torchhub import parse
+
+    repo, entry, kwargs = parse(ident)
+    return CheckpointSpec(
+        name=name,
+        source="torchhub",
+        identifier=repo,
+        modality="image",
+        family="auto",
+        image=ImagePreprocessing(),
+        license="see the repository's own terms",
+        description=f"PyTorch Hub entry point {entry!r} of {repo}.",
+        options={"entry": entry, "kwargs": kwargs},
     )
 
 
@@ -209,12 +228,15 @@ def _torchvision_spec(name: str, ident: str) -> CheckpointSpec:
     w = get_model_weights(arch)[member]
     t = w.transforms()
     size, resize = int(t.crop_size[0]), int(t.resize_size[0])
+    # these weights rescale ImageNet-normalized input to [-1, 1] inside (``transform_input``);
+    # the zoo builds them without that step and normalizes to [-1, 1] itself: the same numbers
+    google = arch in _GOOGLE_SCALE
     pre = ImagePreprocessing(
         size=size,
         resize=resize,
         crop_pct=size / resize,
-        mean=tuple(t.mean),
-        std=tuple(t.std),
+        mean=(0.5, 0.5, 0.5) if google else tuple(t.mean),
+        std=(0.5, 0.5, 0.5) if google else tuple(t.std),
         interpolation=t.interpolation.value,
     )
     return CheckpointSpec(
@@ -284,21 +306,33 @@ def _hf_spec(name: str, ident: str, source: str = "hf") -> CheckpointSpec:
             feature_dim=config.get("hidden_size"),
             num_blocks=_hf_blocks(config),
         )
-    max_len = int(config.get("max_position_embeddings", 512) or 512)
+    max_len = int(config.get("max_position_embeddings") or config.get("n_positions") or 512)
     if model_type in ("roberta", "xlm-roberta", "camembert"):
         max_len -= 2  # RoBERTa keeps two positions for padding offsets
+    decoder = _is_decoder(config)
+    pooling = read_pooling(probe, offline=is_offline())
     return probe.replace(
+        family="hf.decoder" if decoder else "hf.text",
         text=TextPreprocessing(
             max_length=min(max_len, 512),
-            pooling=read_pooling(probe, offline=is_offline()) or TextPreprocessing.pooling,
+            pooling=pooling or ("last" if decoder else TextPreprocessing.pooling),
         ),
-        feature_dim=config.get("hidden_size") or config.get("dim"),
+        feature_dim=config.get("hidden_size") or config.get("dim") or config.get("n_embd"),
         num_blocks=_hf_blocks(config),
     )
 
 
+def _is_decoder(config: dict) -> bool:
+    """A decoder-only model (GPT-2, Llama ...): its type has a causal LM and no masked LM."""
+    if not config.get("model_type") or config.get("is_encoder_decoder"):
+        return False
+    from ..backbones.hf_decoder import is_decoder_type
+
+    return is_decoder_type(config["model_type"])
+
+
 def _hf_blocks(config: dict) -> int | None:
-    layers = config.get("num_hidden_layers") or config.get("n_layers")
+    layers = config.get("num_hidden_layers") or config.get("n_layers") or config.get("n_layer")
     return int(layers) + 1 if layers else None
 
 
@@ -332,6 +366,28 @@ def _hf_image_pre(pre: dict) -> ImagePreprocessing:
         interpolation=_PIL_INTERPOLATION.get(int(pre.get("resample", 2)), "bilinear"),
         crop=mode,
     )
+
+
+def _keras_spec(name: str, ident: str) -> CheckpointSpec:
+    from ..sources.keras_hub import spec_of
+
+    return spec_of(name, ident)
+
+
+def _tfhub_spec(name: str, ident: str) -> CheckpointSpec:
+    from ..sources.tfhub import spec_of
+
+    return spec_of(name, ident)
+
+
+_PARSERS = {
+    "torchvision": _torchvision_spec,
+    "timm": _timm_spec,
+    "hf": _hf_spec,
+    "torchhub": _torchhub_spec,
+    "keras": _keras_spec,
+    "tfhub": _tfhub_spec,
+}
 
 
 def list_checkpoints(

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 Modality = Literal["image", "text"]
 
-SOURCES = ("torchvision", "timm", "hf", "local", "package")
+SOURCES = ("torchvision", "timm", "hf", "local", "package", "torchhub", "keras", "tfhub")
 
 
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos")
@@ -142,7 +142,7 @@ class CheckpointSpec:
     ----------
     name : str
         The catalogue name (``"resnet18"``) or the name a user typed (``"timm:resnet50"``).
-    source : {"torchvision", "timm", "hf", "local", "package"}
+    source : {"torchvision", "timm", "hf", "local", "package", "torchhub", "keras", "tfhub"}
         Which loader brings the weights.
     identifier : str
         What the source needs: a torchvision builder, a timm model name, a Hugging Face id,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _helpers import digits, fast
 from sklearn.base import clone, is_regressor
 from sklearn.exceptions import NotFittedError
 
@@ -30,7 +31,7 @@ from sklearn_zoo import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-FAST = {"max_epochs": 1, "batch_size": 16, "random_state": 0}
+FAST = fast(max_epochs=1)
 N = 20
 
 # -- the table ---------------------------------------------------------------------------------
@@ -232,12 +233,9 @@ ROWS: list[Bad] = [
 def data(tmp_path_factory, tiny_image_checkpoint, tiny_text_checkpoint):
     """Good data (20 digits, 20 short reviews) and bad files, made once for the module."""
     from PIL import Image
-    from sklearn.datasets import load_digits
 
     tmp = tmp_path_factory.mktemp("bad_inputs")
-    digits = load_digits(n_class=3)
-    X = (digits.images[:N] * 16).clip(0, 255).astype(np.uint8)
-    y = digits.target[:N]
+    X, y = digits(N)
     T = np.array(["good film", "bad film", "great movie", "awful movie"] * 5, dtype=object)
     ty = np.array(["pos", "neg"] * 10)
     rgb = np.repeat(X[0][..., None], 3, axis=-1)

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from _helpers import wreck_at_epoch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback
@@ -79,14 +80,6 @@ def test_budget_shortens_fine_tuning_and_its_schedule(
 
 
 def test_budget_keeps_the_best_state_seen(tiny_image_checkpoint, image_data, monkeypatch):
-    class WreckFifthEpoch(Callback):
-        def on_epoch_begin(self, net, **kwargs):
-            module = net.module_
-            if module.split == 0 and len(net.history) == 5:
-                with torch.no_grad():
-                    for p in module.backbone.parameters():
-                        p.normal_(0.0, 3.0)
-
     clf = _fit(
         tiny_image_checkpoint,
         image_data,
@@ -94,7 +87,7 @@ def test_budget_keeps_the_best_state_seen(tiny_image_checkpoint, image_data, mon
         monkeypatch,
         time_budget="20s",
         max_epochs=10,
-        callbacks=[WreckFifthEpoch()],
+        callbacks=[wreck_at_epoch(5)],
         **FAST,
     )
     assert clf.stages_[1]["epochs"] == 5 and clf.stages_[1]["budget_cut"]
@@ -209,3 +202,31 @@ def test_budget_rechecks_after_every_epoch(tiny_image_checkpoint, image_data, mo
     )
     # planned 5 epochs from the first steps; after epoch 1 (4 s) an epoch takes 12 s: one more
     assert clf.stages_[1]["epochs"] == 2 and clf.stages_[1]["budget_cut"]
+
+
+def test_the_progress_bar_shows_the_stage_eta(tiny_image_checkpoint, image_data, monkeypatch):
+    class LastBatch(Callback):
+        def __init__(self):
+            self.eta = []
+
+        def on_epoch_end(self, net, **kwargs):
+            if net.module_.split == 0:
+                etas = [b["eta"] for b in net.history[-1, "batches"] if "eta" in b]
+                self.eta.append(etas[-1])  # the last training step's
+
+    seen = LastBatch()
+    _fit(
+        tiny_image_checkpoint,
+        image_data,
+        FakeClock(10.0),
+        monkeypatch,
+        max_epochs=3,
+        callbacks=[seen],
+        **FAST,
+    )
+    # 4 steps of 10 fake seconds an epoch: at the end of epochs 1, 2, 3 the stage has 80, 40, 0 s left
+    assert seen.eta == ["1min 20s", "40s", "0s"]
+    from sklearn_zoo.training import _callbacks  # the progress bar shows the batch rows' "eta"
+
+    bar = dict(_callbacks(10, 0.1, "cosine", early_stopping=False, n_iter_no_change=5, verbose=1))
+    assert "eta" in bar["progress"].postfix_keys

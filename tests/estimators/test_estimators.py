@@ -7,6 +7,7 @@ import pickle
 
 import numpy as np
 import pytest
+from _helpers import FAST, NO_NETWORK_PRELUDE
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -20,8 +21,6 @@ from sklearn_zoo import (
     PretrainedTextRegressor,
     TextEmbedder,
 )
-
-FAST = {"max_epochs": 2, "batch_size": 16, "random_state": 0}
 
 
 @pytest.fixture
@@ -292,20 +291,16 @@ def test_tags_tell_the_input_type(image_clf, text_clf):
     assert text_clf.__sklearn_tags__().input_tags.string
 
 
-_CHILD = """
-import pickle, socket, sys
+_CHILD = (
+    NO_NETWORK_PRELUDE
+    + """
+import pickle, sys
 import numpy as np
-
-def refuse(*args, **kwargs):
-    raise OSError("network blocked in this process")
-
-socket.socket.connect = refuse
-socket.create_connection = refuse
-socket.getaddrinfo = refuse
 est = pickle.load(open(sys.argv[1], "rb"))
 X = np.load(sys.argv[2], allow_pickle=True)
 np.save(sys.argv[3], est.predict_proba(X))
 """
+)
 
 
 @pytest.mark.parametrize("kind", ["image", "text"])

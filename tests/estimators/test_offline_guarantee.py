@@ -6,10 +6,10 @@ not switched on, since nothing local needs the network."""
 from __future__ import annotations
 
 import pickle
-import socket
 
 import numpy as np
 import pytest
+from _helpers import fast, refuse_network
 from sklearn.model_selection import GridSearchCV
 
 from sklearn_zoo import (
@@ -22,7 +22,7 @@ from sklearn_zoo import (
     rank_checkpoints,
 )
 
-FAST = {"max_epochs": 1, "batch_size": 16, "random_state": 0, "device": "cpu"}
+FAST = fast(max_epochs=1, device="cpu")
 
 
 @pytest.fixture(params=["offline", "online"])
@@ -30,15 +30,7 @@ def attempts(request, monkeypatch) -> list:
     """Every connection or lookup attempted, recorded before it is refused."""
     request.getfixturevalue(request.param)
     tried: list = []
-
-    def refuse(*args, **kwargs):
-        tried.append(args[1:] or kwargs)
-        raise OSError("network blocked by test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    refuse_network(monkeypatch, record=lambda args, kwargs: tried.append(args[1:] or kwargs))
     return tried
 
 

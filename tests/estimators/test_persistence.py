@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _helpers import FAST, NO_NETWORK_PRELUDE, digits
 
 from sklearn_zoo import (
     ImageEmbedder,
@@ -20,18 +21,10 @@ from sklearn_zoo import (
     TextEmbedder,
 )
 
-FAST = {"max_epochs": 2, "batch_size": 16, "random_state": 0}
-
-CHILD = r"""
-import json, socket, sys
-
-def refuse(*args, **kwargs):
-    raise OSError("network blocked in the child process")
-
-socket.socket.connect = refuse
-socket.socket.connect_ex = refuse
-socket.create_connection = refuse
-socket.getaddrinfo = refuse
+CHILD = (
+    NO_NETWORK_PRELUDE
+    + r"""
+import json, sys
 
 import numpy as np
 import sklearn_zoo
@@ -45,6 +38,7 @@ for job in jobs:
         np.save(f"{job['out']}.{method}.npy", getattr(est, method)(X), allow_pickle=False)
 print("ok")
 """
+)
 
 
 def _private_copy(source: str, tmp_path: Path) -> str:
@@ -326,12 +320,9 @@ TAMPERED = {
 
 @pytest.fixture(scope="module")
 def saved_classifier(tmp_path_factory, tiny_image_checkpoint) -> Path:
-    from sklearn.datasets import load_digits
-
-    digits = load_digits(n_class=3)
-    X = (digits.images[:30] * 16).clip(0, 255).astype(np.uint8)
+    X, y = digits(30)
     clf = PretrainedImageClassifier(tiny_image_checkpoint, image_size=32, **FAST)
-    return clf.fit(X, digits.target[:30]).save(tmp_path_factory.mktemp("saved") / "clf")
+    return clf.fit(X, y).save(tmp_path_factory.mktemp("saved") / "clf")
 
 
 @pytest.mark.parametrize("case", TAMPERED)

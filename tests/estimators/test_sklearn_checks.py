@@ -93,6 +93,7 @@ _NO_FEATURE_COUNT = (
 _EXPECTED = {
     "check_n_features_in": _NO_FEATURE_COUNT,
     "check_n_features_in_after_fitting": _NO_FEATURE_COUNT,
+    "check_estimators_partial_fit_n_features": _NO_FEATURE_COUNT,
     "check_transformer_general": _NO_FEATURE_COUNT
     + " (its last step feeds a different number of columns)",
     "check_sample_weight_equivalence_on_dense_data": (

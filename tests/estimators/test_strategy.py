@@ -8,6 +8,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from _helpers import FAST
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback
@@ -18,7 +19,6 @@ from sklearn_zoo import (
     PretrainedTextClassifier,
     PretrainedTextRegressor,
 )
-from sklearn_zoo.cache import default_store
 from sklearn_zoo.contrastive import sample_pairs
 from sklearn_zoo.estimators._stages import warn_if_fine_tuning_undid_probe
 from sklearn_zoo.estimators._strategy import (
@@ -29,7 +29,6 @@ from sklearn_zoo.estimators._strategy import (
     resolve_strategy,
 )
 
-FAST = {"max_epochs": 2, "batch_size": 16, "random_state": 0}
 FT = {**FAST, "freeze_depth": 0}  # the default, spelled out: something to fine-tune
 
 
@@ -55,14 +54,6 @@ def _stages(est):
 
 def _backbone_state(est):
     return {k: v.clone() for k, v in est.net_.module_.backbone.state_dict().items()}
-
-
-@pytest.fixture
-def fresh_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("SKLEARN_ZOO_CACHE", str(tmp_path / "cache"))
-    store = default_store()
-    store.clear()
-    return store
 
 
 def test_probe_leaves_the_backbone_alone_whatever_freeze_depth_says(
@@ -229,6 +220,26 @@ def test_auto_picks_contrastive_for_few_shot_text_and_lp_ft_otherwise(
         .strategy_
         == "lp-ft"
     )
+
+
+def test_the_auto_rule_is_bounded_on_imbalanced_classes():
+    # issue 15.4: 495 + 17 texts ran the pair stage on 512 texts; the average class decides
+    rule = dict(modality="text", classifier=True, multilabel=False)
+    assert resolve_strategy("auto", **rule, min_class_count=17, mean_class_count=256) == "lp-ft"
+    assert resolve_strategy("auto", **rule, min_class_count=20, mean_class_count=24) == (
+        "contrastive"
+    )
+    assert resolve_strategy("auto", **rule, min_class_count=17, mean_class_count=450) == "lp-ft"
+
+
+def test_auto_on_imbalanced_texts_fits_lp_ft(tiny_text_checkpoint, text_data):
+    X, y = text_data
+    keep = np.r_[np.flatnonzero(y == "pos"), np.flatnonzero(y == "neg")[:4]]  # 20 + 4 texts
+    clf = PretrainedTextClassifier(tiny_text_checkpoint, max_epochs=1, batch_size=8)
+    clf.fit(X[keep], y[keep])
+    assert clf.strategy_ == "contrastive"  # 12 a class on average: few-shot
+    many = np.r_[np.repeat(np.flatnonzero(y == "pos"), 4), np.flatnonzero(y == "neg")[:4]]
+    assert clf.fit(X[many], y[many]).strategy_ == "lp-ft"  # 80 + 4: 42 a class on average
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _helpers import digits
 
 from sklearn_zoo import ImageEmbedder, PretrainedImageClassifier, TextEmbedder
 
@@ -26,10 +27,7 @@ OFFLINE_VARS = ("SKLEARN_ZOO_OFFLINE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 
 
 def _digits():
-    from sklearn.datasets import load_digits
-
-    digits = load_digits(n_class=3)
-    return (digits.images[:30] * 16).clip(0, 255).astype(np.uint8), digits.target[:30]
+    return digits(30)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import json
 
 import pytest
 import torch
+from _helpers import refuse_network
 
 from sklearn_zoo import CheckpointUnavailableError, get_checkpoint, is_available_offline
 from sklearn_zoo.loading import load_backbone, load_tokenizer
@@ -128,3 +129,18 @@ def test_remote_code_is_refused_by_default(remote_code_dir):
     with pytest.raises(ValueError, match="trust_remote_code"):
         load_model(spec, pretrained=False)
     assert not marker.exists(), "the checkpoint's modeling code was executed"
+
+
+@pytest.mark.usefixtures("offline", "tmp_hf_cache")
+@pytest.mark.parametrize("name", ["bert-base-uncased", "dinov2-small"])
+def test_offline_mode_tries_no_connection_at_all(name, monkeypatch):
+    """Offline means no attempt either: not for the weights, not for a PEFT adapter file, not for
+    the hub library's telemetry registry (read once per process: forgotten here)."""
+    from huggingface_hub.utils import _detect_agent
+
+    monkeypatch.setattr(_detect_agent, "_registry", None, raising=False)
+    tried: list = []
+    refuse_network(monkeypatch, record=lambda args, kwargs: tried.append(args))
+    with pytest.raises(CheckpointUnavailableError, match="offline mode is on"):
+        load_backbone(name)
+    assert tried == []

@@ -70,7 +70,7 @@ def test_every_card_is_complete(spec):
         assert len(pre.mean) == len(pre.std) == 3
         assert pre.interpolation in ("bilinear", "bicubic", "nearest", "lanczos")
     else:
-        assert spec.text.pooling in ("mean", "cls", "pooler")
+        assert spec.text.pooling in ("mean", "cls", "pooler", "last")
         assert spec.text.max_length > 0
 
 
@@ -80,6 +80,23 @@ def _catalogue_image_cases():
         for s in CATALOGUE
         if s.modality == "image" and s.source in ("torchvision", "timm", "package")
     ]
+
+
+def _assert_same_scale_as_transform_input(spec, transforms) -> None:
+    """Inception v3 and GoogLeNet: torchvision normalizes with ImageNet's mean and std, and the
+    model rescales that to [-1, 1] inside (``transform_input``); the card's numbers do it in one."""
+    import torch
+    from torchvision.models import get_model
+
+    model = get_model(spec.identifier, weights=None, transform_input=True, init_weights=False)
+    pixels = torch.rand(2, 3, 4, 4)
+    mean, std = (torch.tensor(v).view(1, 3, 1, 1) for v in (transforms.mean, transforms.std))
+    card_mean, card_std = (
+        torch.tensor(v).view(1, 3, 1, 1) for v in (spec.image.mean, spec.image.std)
+    )
+    torch.testing.assert_close(
+        model._transform_input((pixels - mean) / std), (pixels - card_mean) / card_std
+    )
 
 
 @pytest.mark.parametrize("spec", _catalogue_image_cases(), ids=lambda s: s.name)
@@ -97,10 +114,17 @@ def test_card_matches_the_architecture(spec):
         weights = get_model_weights(spec.identifier)[spec.options["weights"]]
         t = weights.transforms()
         assert (pre.size, pre.resize_size) == (t.crop_size[0], t.resize_size[0])
-        assert (pre.mean, pre.std) == (tuple(t.mean), tuple(t.std))
+        if spec.family == "torchvision.inception":
+            _assert_same_scale_as_transform_input(spec, t)
+        else:
+            assert (pre.mean, pre.std) == (tuple(t.mean), tuple(t.std))
         assert pre.interpolation == t.interpolation.value
+        # torchvision's GoogLeNet weights drop the auxiliary classifiers; Inception v3's keep them
+        options = {"init_weights": False} if spec.family == "torchvision.inception" else {}
+        if spec.identifier == "googlenet":
+            options["aux_logits"] = False
         with torch.device("meta"):
-            model = get_model(spec.identifier)
+            model = get_model(spec.identifier, **options)
     else:
         ident = spec.identifier if spec.source == "timm" else spec.options["fallback"][1]
         cfg = timm.models.get_pretrained_cfg(ident)
