@@ -217,12 +217,12 @@ def main() -> None:
     parser.add_argument("--out", default="accuracy.jsonl", help="JSON lines, appended")
     parser.add_argument("--report", help="print the table of a saved JSON lines file and exit")
     args = parser.parse_args()
+    from _common import append_row, machine, read_rows
+
     if args.report:
-        rows = [json.loads(line) for line in Path(args.report).read_text().splitlines() if line]
+        rows = read_rows(args.report)
         print(table(rows))
         return
-
-    from _common import machine
 
     print(machine())
     budgets = args.budgets or ([16, 64, 256, 2000] if args.modality == "text" else [5, 20, 100])
@@ -252,8 +252,7 @@ def main() -> None:
                 if strategy == "default":
                     default = row
                 rows.append(row)
-                with open(args.out, "a") as f:
-                    f.write(json.dumps(row) + "\n")
+                append_row(args.out, row)
                 print(
                     f"  {budget:>5} seed {seed} {strategy:<12} ({row['ran']}) "
                     f"acc {row['accuracy']:.3f}  {row['fit_s']:.1f} s",

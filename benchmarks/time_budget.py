@@ -18,11 +18,9 @@ Each run is appended to ``--out`` as one JSON line as soon as it ends.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import warnings
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 from accuracy import _value, image_split, text_split
@@ -159,14 +157,14 @@ def main() -> None:
     parser.add_argument("--report", help="print the table of a saved JSON lines file and exit")
     parser.add_argument("--plot", help="with --report: save the accuracy-against-budget plot")
     args = parser.parse_args()
+    from _common import append_row, machine, read_rows
+
     if args.report:
-        rows = [json.loads(line) for line in Path(args.report).read_text().splitlines() if line]
+        rows = read_rows(args.report)
         print(table(rows))
         if args.plot:
             plot(rows, args.plot)
         return
-
-    from _common import machine
 
     print(machine())
     extra = {k: _value(v) for k, v in (kv.split("=", 1) for kv in args.set)}
@@ -177,8 +175,7 @@ def main() -> None:
             for strategy, budget in runs:
                 row = run_one(data, budget, seed, args.dev, strategy, extra)
                 rows.append(row)
-                with open(args.out, "a") as f:
-                    f.write(json.dumps(row) + "\n")
+                append_row(args.out, row)
                 print(
                     f"  {data:<16} seed {seed} {row['strategy']:<8} budget {budget} "
                     f"acc {row['accuracy']:.3f} {row['fit_s']:.1f} s won {row['best_stage']}",
