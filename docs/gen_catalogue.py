@@ -63,6 +63,33 @@ def _source(spec: Any) -> str:
     return where
 
 
+def _license(spec: Any) -> str:
+    if spec.code_license and spec.code_license != spec.license:
+        return f"{spec.license} (weights), {spec.code_license} (code)"
+    return spec.license
+
+
+LICENSES = """
+## Where the licenses come from
+
+*License* is the SPDX identifier of the weights (`spec.license`; `NOASSERTION`: their authors
+state none), and of the code where it differs (`spec.code_license`).
+`list_checkpoints(license="MIT")` and `sklearn-zoo list --license MIT` filter on the weights'
+license; `SKLEARN_ZOO_ALLOWED_LICENSES="Apache-2.0,MIT"` refuses every checkpoint whose weights
+or code are under another when it loads (see [accountability](guide/accountability.md)). Each was
+read from the source below; the notes say what an SPDX identifier does not (the training data's
+terms). This is a record of what the sources state, not legal advice.
+"""
+
+
+def _license_rows(specs: list) -> list[str]:
+    rows = ["| name | license | read from | notes |", "|---|---|---|---|"]
+    for s in specs:
+        source = f"<{s.license_source}>" if s.license_source else "-"
+        rows.append(f"| `{s.name}` | {_cell(_license(s))} | {source} | {_cell(s.license_notes)} |")
+    return rows
+
+
 def render() -> str:
     """The catalogue page as Markdown: one table per modality."""
     try:
@@ -96,11 +123,12 @@ def render() -> str:
                 _human(s.num_params),
                 s.feature_dim or "?",
                 s.num_blocks or "?",
-                s.license,
+                _license(s),
                 s.training_data,
                 s.limitations,
             ]
             parts.append("| " + " | ".join(_cell(c) for c in row) + " |")
+    parts += [LICENSES, *_license_rows(list(CATALOGUE))]
     return "\n".join(parts) + "\n"
 
 

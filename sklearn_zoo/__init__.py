@@ -1,6 +1,6 @@
 """sklearn_zoo: pretrained vision and language checkpoints as scikit-learn estimators."""
 
-from .exceptions import CheckpointUnavailableError, LongFitWarning
+from .exceptions import CheckpointUnavailableError, LicenseNotAllowedError, LongFitWarning
 from .zoo import (
     CheckpointSpec,
     ImagePreprocessing,
@@ -28,6 +28,9 @@ _LAZY = {
     "rank_checkpoints": "selection",
     "plot_learning_curves": "plotting",
     "load_image_folder": "datasets",
+    "group_report": "fairness",
+    "GroupReport": "fairness",
+    "ModelCard": "model_card",
     "TrainingCurvesDisplay": "plotting",
     "FreezeDepthDisplay": "plotting",
 }
@@ -48,6 +51,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "CheckpointSpec",
     "CheckpointUnavailableError",
+    "LicenseNotAllowedError",
     "ImagePreprocessing",
     "LongFitWarning",
     "TextPreprocessing",

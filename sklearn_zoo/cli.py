@@ -110,7 +110,7 @@ def _print_json(value: Any) -> None:
 def _cmd_list(args: argparse.Namespace) -> int:
     from .zoo import list_checkpoints
 
-    specs = list_checkpoints(modality=args.modality, source=args.source)
+    specs = list_checkpoints(modality=args.modality, source=args.source, license=args.license)
     rows = [(spec, _offline(spec)) for spec in specs]
     rows = [(spec, available) for spec, available in rows if available or not args.offline]
     if args.json:
@@ -202,6 +202,25 @@ def _is_usage(exc: BaseException) -> bool:
     )
 
 
+def _cmd_card(args: argparse.Namespace) -> int:
+    """The model card of a saved folder, regenerated from its checked ``fitted.json`` (its
+    README.md, which anyone may have edited, is not read); neither torch nor weights are loaded."""
+    from . import model_card, persistence
+    from .zoo import CheckpointSpec
+
+    try:
+        saved = persistence.read(args.path)
+        spec = saved.fitted.get("spec_")
+        if not isinstance(spec, CheckpointSpec):
+            raise ValueError(f"{persistence.FITTED} in {args.path!r} holds no checkpoint card.")
+        card = model_card.from_saved(saved.fitted.get("model_card_"), spec, saved.class_name)
+    except ValueError as exc:
+        print(f"sklearn-zoo card: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    print(card.render(), end="")
+    return EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     try:
         from .demo import main as demo_main
@@ -238,6 +257,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="only checkpoints that load from this source on this machine",
     )
     p.add_argument("--offline", action="store_true", help="only checkpoints usable without network")
+    p.add_argument(
+        "--license",
+        action="append",
+        metavar="SPDX",
+        help="only checkpoints whose weights are under this SPDX license (any case; repeat or "
+        "separate with commas for several; NOASSERTION: none stated)",
+    )
     p.add_argument("--json", action="store_true", help="the full cards as a JSON array")
     p.set_defaults(func=_cmd_list)
 
@@ -245,6 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="a catalogue name, 'source:id', or a local path")
     p.add_argument("--json", action="store_true", help="the card as a JSON object")
     p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser("card", help="the model card of a saved estimator (Markdown)")
+    p.add_argument("path", help="a folder written by estimator.save(path)")
+    p.set_defaults(func=_cmd_card)
 
     p = sub.add_parser("download", help="fetch checkpoints into their libraries' caches")
     p.add_argument("names", nargs="+", metavar="NAME")

@@ -20,11 +20,15 @@ def _candidates() -> list[Path]:
     return [*paths, here.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
 
 
-def load_sentences(path: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+def load_sentences(
+    path: str | os.PathLike | None = None, *, return_site: bool = False
+) -> tuple[np.ndarray, ...]:
     """3,000 review sentences (amazon, imdb, yelp) and their 0/1 sentiment labels.
 
     Looks in ``path``, then ``$SKLEARN_ZOO_DATA``, then ``../shared/data`` beside the repository.
     Raises ``FileNotFoundError`` (saying where it looked) when the folder is absent.
+    ``return_site=True`` also returns the site each sentence comes from (``"amazon"``,
+    ``"imdb"`` or ``"yelp"``): ``(texts, labels, sites)``.
     """
     folders = (
         [Path(path)]
@@ -33,14 +37,16 @@ def load_sentences(path: str | os.PathLike | None = None) -> tuple[np.ndarray, n
     )
     for folder in folders:
         if all((folder / name).is_file() for name in _SENTENCE_FILES):
-            texts, labels = [], []
+            texts, labels, sites = [], [], []
             for name in _SENTENCE_FILES:
                 for line in (folder / name).read_text(encoding="utf-8").splitlines():
                     text, _, label = line.rstrip().rpartition("\t")
                     if text.strip() and label in ("0", "1"):
                         texts.append(text.strip())
                         labels.append(int(label))
-            return np.asarray(texts, dtype=object), np.asarray(labels)
+                        sites.append(name.split("_")[0])
+            out = (np.asarray(texts, dtype=object), np.asarray(labels))
+            return (*out, np.asarray(sites)) if return_site else out
     raise FileNotFoundError(
         "The sentiment_labelled_sentences folder was not found in: "
         + ", ".join(str(f) for f in folders)

@@ -43,3 +43,27 @@ class LongFitWarning(UserWarning):
     >>> from sklearn_zoo import LongFitWarning
     >>> warnings.filterwarnings("ignore", category=LongFitWarning)
     """
+
+
+class LicenseNotAllowedError(ValueError):
+    """A checkpoint's license is outside the policy ``SKLEARN_ZOO_ALLOWED_LICENSES`` sets.
+
+    Raised where weights load (``fit``, ``load``), never at import; the message names the
+    license. Without the variable there is no policy and nothing is refused.
+
+    See Also
+    --------
+    sklearn_zoo.list_checkpoints : ``list_checkpoints(license=...)`` lists those allowed.
+
+    Examples
+    --------
+    >>> import os
+    >>> from sklearn_zoo import LicenseNotAllowedError, TextEmbedder
+    >>> os.environ["SKLEARN_ZOO_ALLOWED_LICENSES"] = "MIT"
+    >>> try:
+    ...     TextEmbedder("all-MiniLM-L6-v2").fit()
+    ... except LicenseNotAllowedError as error:
+    ...     print("'Apache-2.0'" in str(error))
+    True
+    >>> del os.environ["SKLEARN_ZOO_ALLOWED_LICENSES"]
+    """

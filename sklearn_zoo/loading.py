@@ -8,6 +8,7 @@ from .backbones import Backbone, adapt
 from .sources import load_model
 from .sources import load_tokenizer as _load_tokenizer
 from .zoo import CheckpointSpec, get_checkpoint
+from .zoo.licenses import check_license
 
 
 def load_backbone(
@@ -33,6 +34,11 @@ def load_backbone(
     backbone : Backbone
         The loaded backbone, all blocks trainable.
 
+    Raises
+    ------
+    LicenseNotAllowedError
+        ``SKLEARN_ZOO_ALLOWED_LICENSES`` is set and the checkpoint's license is outside it.
+
     See Also
     --------
     load_tokenizer : The tokenizer of a text checkpoint.
@@ -45,6 +51,7 @@ def load_backbone(
     (8, 1280)
     """
     spec = get_checkpoint(checkpoint)
+    check_license(spec, pretrained=pretrained)
     model = load_model(spec, pretrained=pretrained)
     options: dict[str, Any] = {}
     if spec.modality == "text":

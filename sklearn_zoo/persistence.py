@@ -16,6 +16,7 @@ from ._tagged_json import decode, encode, malformed
 FORMAT = "sklearn_zoo.estimator/1"
 PARAMS, FITTED, WEIGHTS = "params.json", "fitted.json", "weights.safetensors"
 CONFIG, TOKENIZER = "config", "tokenizer"
+README = "README.md"  # the model card, for people: never read by load()
 # config.json entries that make transformers fetch or run code, or pick kernels and quantizers
 _CONFIG_CODE_KEYS = (
     "auto_map",
@@ -67,10 +68,12 @@ def write(
     fitted: dict[str, Any],
     module: Any,
     tokenizer: Any = None,
+    readme: str | None = None,
 ) -> Path:
     """Write a saved-estimator folder: ``params.json`` (format, class, ``get_params()``),
     ``fitted.json`` (the fitted attributes that are plain data), ``weights.safetensors`` (the
-    network's ``state_dict``), ``config/`` (a transformers backbone's config) and ``tokenizer/``.
+    network's ``state_dict``), ``config/`` (a transformers backbone's config), ``tokenizer/``
+    and ``README.md`` (the model card: for people; :func:`load` never reads it).
 
     Every value is encoded before anything is written: a refused value leaves no half-saved folder.
     """
@@ -93,6 +96,8 @@ def write(
         hf.config.save_pretrained(str(path / CONFIG))
     if tokenizer is not None:
         tokenizer.save_pretrained(str(path / TOKENIZER))
+    if readme is not None:
+        (path / README).write_text(readme, encoding="utf-8")
     (path / FITTED).write_text(json.dumps(state, indent=1), encoding="utf-8")
     (path / PARAMS).write_text(json.dumps(header, indent=1), encoding="utf-8")
     return path

@@ -66,7 +66,7 @@ def test_list(listings):
     # a fresh process sees the built-in catalogue, never what a test registered in this one
     assert set(rows) == {s.name for s in CATALOGUE}
     assert rows["resnet18"] == [
-        "resnet18", "torchvision", "image", "11.7M", "512", "5", "BSD-3-Clause", "no",
+        "resnet18", "torchvision", "image", "11.7M", "512", "5", "NOASSERTION", "no",
     ]  # fmt: skip
     assert rows["efficientnet_lite0"][1:3] == ["package", "image"]
     assert rows["efficientnet_lite0"][-1] == "yes"
@@ -94,6 +94,15 @@ def test_list_text_only():
     rows = _rows(result.stdout)
     assert "all-MiniLM-L6-v2" in rows and "bert-base-uncased" in rows
     assert {row[2] for row in rows.values()} == {"text"}
+
+
+def test_list_by_license():
+    result = run("list", "--license", "mit", "--license", "NOASSERTION,BSD-3-Clause")
+    assert result.returncode == 0, result.stderr
+    rows = _rows(result.stdout)
+    wanted = {s.name for s in CATALOGUE if s.license in ("MIT", "NOASSERTION")}
+    assert set(rows) == wanted and "roberta-base" in rows and "resnet18" in rows
+    assert {row[-2] for row in rows.values()} == {"MIT", "NOASSERTION"}
 
 
 def test_list_bad_option():

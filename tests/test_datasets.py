@@ -91,3 +91,22 @@ def test_real_photo_folders():
     data = load_image_folder(folders[0] / "cats_dogs")
     assert data.target_names == ["cats", "dogs"]
     assert np.bincount(data.target).tolist() == [250, 250] and data.n_skipped == 0
+
+
+def test_sentences_with_their_site(tmp_path):
+    """``return_site=True`` adds the site of each sentence; without it the two arrays as before."""
+    from sklearn_zoo.datasets import load_sentences
+
+    lines = {
+        "amazon": "Great phone.\t1\n",
+        "imdb": "Dull film.\t0\nFine.\t1\n",
+        "yelp": "Bad.\t0\n",
+    }
+    for site, text in lines.items():
+        (tmp_path / f"{site}{'_cells' if site == 'amazon' else ''}_labelled.txt").write_text(text)
+    texts, labels, sites = load_sentences(tmp_path, return_site=True)
+    assert texts.tolist() == ["Great phone.", "Dull film.", "Fine.", "Bad."]
+    assert labels.tolist() == [1, 0, 1, 0]
+    assert sites.tolist() == ["amazon", "imdb", "imdb", "yelp"]
+    old = load_sentences(tmp_path)
+    assert len(old) == 2 and old[0].tolist() == texts.tolist()

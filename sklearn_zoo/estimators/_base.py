@@ -20,6 +20,7 @@ from ..runtime import Runtime, resolve_device
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._budget import deadline_of
+from ._card import ModelCardMixin, base_digest
 from ._continue import ContinueMixin, partial_plan, warm_start, weights_digest
 from ._docs import DOC_LINK_TEMPLATE
 from ._guard import held_out
@@ -28,9 +29,9 @@ from ._plan import (
     Rows,
     Training,
     draw_seed,
+    plan_datasets,
     sample_weights,
     seeded,
-    target_rows,
 )
 from ._saving import SaveLoadMixin, cache_key, history, integer, one_of
 from ._stages import STAGES, fitted_attributes, run_stages
@@ -76,7 +77,9 @@ COMMON_CONSTRAINTS: dict[str, list] = {
 }
 
 
-class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEstimator):
+class ZooEstimatorMixin(
+    ModelCardMixin, ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEstimator
+):
     """Fit recipe shared by the four fine-tuning estimators.
 
     Subclasses provide the modality (``_modality``, ``_check_inputs``, ``_prepare_inputs``,
@@ -157,7 +160,6 @@ class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEsti
         runtime, accelerator = self._runtime(device)
         rows = self._split(len(inputs), target, seed, "finetune" if partial else strategy)
         y = {"y": target.y} if weights is None else {"y": target.y, "w": weights}
-        valid, every = rows.valid, np.arange(len(inputs))
         return FitPlan(
             owner=type(self).__name__,
             spec=spec,
@@ -170,18 +172,14 @@ class ZooEstimatorMixin(ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEsti
             target=target,
             prepared=prepared,
             rows=rows,
-            train=prepared.dataset(inputs, rows.train, target_rows(y, rows.train), training=True),
-            clean=prepared.dataset(inputs, rows.train, target_rows(y, rows.train))
-            if prepared.augments
-            else None,
-            valid=None if valid is None else prepared.dataset(inputs, valid, target_rows(y, valid)),
-            full=prepared.dataset(inputs, every, target_rows(y, every)) if rows.guard else None,
+            **plan_datasets(prepared, inputs, rows, y),
             criterion=target.criterion(getattr(self, "label_smoothing", 0.0)),
             runtime=runtime,
             accelerator=accelerator,
             training=Training.of(self),
             seed=seed,
             features=self._feature_identity(spec, seed, prepared, start and backbone),
+            base_weights=base_digest(backbone, self.pretrained, continued=start is not None),
         )
 
     def _resolve_strategy(self, target: Target) -> str:

@@ -84,6 +84,7 @@ class FitPlan:
     training: Training
     seed: int | None
     features: FeatureIdentity | None  # None: frozen features are not shared (cache off)
+    base_weights: str | None = None  # the digest of the weights it starts from (the model card's)
     deadline: float | None = None  # ``time_budget``: when the fit must end (``_budget.clock``)
 
 
@@ -176,3 +177,19 @@ def target_rows(y: dict[str, torch.Tensor], idx: np.ndarray) -> dict[str, torch.
     """Rows ``idx`` of every target tensor (``"y"`` and the weights ``"w"``)."""
     index = torch.as_tensor(idx, dtype=torch.long)
     return {k: v[index] for k, v in y.items()}
+
+
+def plan_datasets(prepared: Any, inputs: Any, rows: Rows, y: dict[str, Any]) -> dict[str, Any]:
+    """The plan's datasets: the training rows (through the training transform, and clean for
+    frozen features when that transform is random), the validation rows, and with a guard
+    every row (the probe's refit when the probe wins)."""
+
+    def rows_of(idx: np.ndarray, training: bool = False) -> Any:
+        return prepared.dataset(inputs, idx, target_rows(y, idx), training=training)
+
+    return {
+        "train": rows_of(rows.train, training=True),
+        "clean": rows_of(rows.train) if prepared.augments else None,
+        "valid": None if rows.valid is None else rows_of(rows.valid),
+        "full": rows_of(np.arange(len(inputs))) if rows.guard else None,
+    }

@@ -11,11 +11,12 @@ from typing import Any, NamedTuple
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from .. import persistence
+from .. import model_card, persistence
 from ..architectures import check_spec, rebuild_backbone
 from ..cache import fingerprint
 from ..runtime import frozen_channels_last, resolve_device
 from ..zoo import CheckpointSpec, list_checkpoints
+from ..zoo.licenses import check_license
 
 # fitted attributes that are rebuilt on load rather than saved
 REBUILT = frozenset(
@@ -157,6 +158,7 @@ class SaveLoadMixin:
         "device_": Field(_text),
         "_sklearn_output_config": Field(_output_config, required=False),
         "_n_features_out": integer(1, required=False),  # rebuilt; written by older versions
+        "model_card_": Field(model_card.check_saved, required=False),  # older saves have none
     }
 
     def save(self, path: str | Path) -> Path:
@@ -177,6 +179,9 @@ class SaveLoadMixin:
         check_is_fitted(self)
         params = self.get_params(deep=False)
         fitted = {k: v for k, v in vars(self).items() if k not in params and k not in REBUILT}
+        card = fitted.get("model_card_")
+        if card is not None:  # its data; the checkpoint is saved as spec_
+            fitted["model_card_"] = card.saved()
         return persistence.write(
             path,
             class_name=type(self).__name__,
@@ -184,6 +189,7 @@ class SaveLoadMixin:
             fitted=fitted,
             module=self._network(),
             tokenizer=getattr(self, "tokenizer_", None),
+            readme=None if card is None else card.render(),
         )
 
     @classmethod
@@ -222,6 +228,8 @@ class SaveLoadMixin:
         spec = check_spec(
             state["spec_"], modality=estimator._modality, trust_remote_code=trust_remote_code
         )
+        # a model fine-tuned from the weights carries their license
+        check_license(spec, pretrained=getattr(estimator, "pretrained", True))
         device = _load_device(state["device_"], device)
         config = saved.hf_config(trust_remote_code)
         pooling = estimator._pooling_kwargs().get("pooling")
@@ -234,7 +242,10 @@ class SaveLoadMixin:
 
         network = saved.load_weights(build)
         prep = estimator._restore_inputs(spec, state, saved, trust_remote_code)
-        vars(estimator).update(estimator._restore(network, {**state, "spec_": spec}, prep, device))
+        # rebuilt from the checked fitted.json: README.md is never read
+        card = model_card.from_saved(state.get("model_card_"), spec, cls.__name__)
+        state = {**state, "spec_": spec, "model_card_": card}
+        vars(estimator).update(estimator._restore(network, state, prep, device))
         if estimator.prefix_key_ is not None:
             layout = frozen_channels_last(device, estimator._modality)
             key = fingerprint("saved", estimator.prefix_key_, saved.digest(), layout)

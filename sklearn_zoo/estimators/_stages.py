@@ -19,6 +19,7 @@ from ..module import ZooModule
 from ..training import release_accelerator
 from ._averaging import WeightAverage
 from ._budget import StageClock, shorten_hint
+from ._card import fit_card
 from ._guard import Guard, final_key
 from ._plan import FitPlan, FitState, StageRecord
 from ._strategy import auto_epochs, contrastive_pairs, from_trained_head, keeps_norm_stats
@@ -264,7 +265,7 @@ def fitted_attributes(plan: FitPlan, state: FitState) -> dict[str, Any]:
     net.trim_for_prediction()
     net.module = type(net.module_)  # the instance lives on as net.module_: do not pickle it twice
     head_params = sum(p.numel() for p in plan.head.parameters())
-    return {
+    fitted = {
         "net_": net,
         "spec_": plan.spec,
         "history_": list(state.history),
@@ -279,3 +280,4 @@ def fitted_attributes(plan: FitPlan, state: FitState) -> dict[str, Any]:
         **plan.target.attributes,
         **plan.prepared.attributes(),
     }
+    return {**fitted, "model_card_": fit_card(plan, state, fitted)}

@@ -17,6 +17,7 @@ from ..loading import load_backbone
 from ..runtime import Runtime, autocast_dtype, resolve_device
 from ..zoo import CheckpointSpec, get_checkpoint
 from ._base import _article
+from ._card import ModelCardMixin, base_digest, embedder_card
 from ._docs import DOC_LINK_TEMPLATE
 from ._modalities import IMAGE_CONSTRAINTS, TEXT_CONSTRAINTS, ImageInputMixin, TextInputMixin
 from ._saving import SaveLoadMixin, cache_key
@@ -33,7 +34,7 @@ _CONSTRAINTS = {
 
 
 class _EmbedderMixin(
-    SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    ModelCardMixin, SaveLoadMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
     _doc_link_module = "sklearn_zoo"
     _doc_link_template = DOC_LINK_TEMPLATE
@@ -60,6 +61,7 @@ class _EmbedderMixin(
         self._check_modality(spec)
         device = resolve_device(self.device, type(self).__name__)
         backbone = load_backbone(spec, **self._pooling_kwargs())
+        digest = base_digest(backbone, pretrained=True)
         prepared = self._prepare_inputs(spec)
         identity = FeatureIdentity(spec, True, None, self._pooling_kwargs(), prepared.signature())
         runtime = Runtime.on(device, self.precision, self._modality)
@@ -68,7 +70,8 @@ class _EmbedderMixin(
         # everything is computed first: a failed fit leaves the estimator as it was
         vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
         state = self._fitted_state(backbone, spec, device, prepared.attributes())
-        vars(self).update({**state, "prefix_key_": key})
+        card = embedder_card(type(self).__name__, spec, digest, state)
+        vars(self).update({**state, "prefix_key_": key, "model_card_": card})
         return self
 
     def _fitted_state(

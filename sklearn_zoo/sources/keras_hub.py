@@ -48,7 +48,8 @@ def spec_of(name: str, identifier: str) -> CheckpointSpec:
         modality="image",
         family="keras",
         image=ImagePreprocessing(),
-        license="see the preset's or file's own terms",
+        license="NOASSERTION",
+        license_notes="The preset's or file's own terms apply: read them before use.",
         description=f"{what} {identifier!r} on Keras' torch backend.",
     )
 

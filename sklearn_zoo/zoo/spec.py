@@ -162,8 +162,19 @@ class CheckpointSpec:
         Blocks ``freeze_depth`` counts, stem first.
     num_params : int, default=None
         Parameters, as the source reports them.
-    license : str, default="unknown"
-        The weights' license.
+    license : str, default="NOASSERTION"
+        The weights' license, as an SPDX identifier (``"Apache-2.0"``, ``"MIT"``) or expression;
+        ``"NOASSERTION"`` where their authors state none. ``list_checkpoints(license=...)``
+        filters on it and ``SKLEARN_ZOO_ALLOWED_LICENSES`` checks it (see
+        :mod:`sklearn_zoo.zoo.licenses`).
+    code_license : str or None, default=None
+        The SPDX license of the code that builds the model, where it differs from the weights'
+        (torchvision's code is BSD-3-Clause, its weights state no license); ``None``: the same.
+    license_notes : str, default=""
+        Terms beyond the SPDX identifiers: the training data's (ImageNet's non-commercial
+        research terms), or a wheel that declares no license.
+    license_source : str, default=""
+        Where the license was read: the model card or repository.
     paper : str, default=""
         Where the model is described.
     training_data : str, default=""
@@ -204,7 +215,10 @@ class CheckpointSpec:
     feature_dim: int | None = None
     num_blocks: int | None = None
     num_params: int | None = None
-    license: str = "unknown"
+    license: str = "NOASSERTION"
+    code_license: str | None = None
+    license_notes: str = ""
+    license_source: str = ""
     paper: str = ""
     training_data: str = ""
     limitations: str = ""

@@ -156,7 +156,8 @@ def test_params_and_fitted_attributes_round_trip(tiny_image_checkpoint, image_da
         assert getattr(loaded, name) == getattr(clf, name)
     np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
     files = sorted(p.name for p in (tmp_path / "clf").iterdir())
-    assert files == ["fitted.json", "params.json", "weights.safetensors"]
+    assert files == ["README.md", "fitted.json", "params.json", "weights.safetensors"]
+    assert loaded.model_card_ == clf.model_card_
 
 
 def test_int_keyed_dicts_regressor_targets_and_spec_params(
