@@ -56,12 +56,12 @@ def flag() -> Field:
     return Field(check)
 
 
-def one_of(options: Any) -> Field:
+def one_of(options: Any, *, required: bool = True) -> Field:
     def check(value: Any, where: str, state: dict) -> None:
         if not isinstance(value, str) or value not in options:
             raise _must(where, f"one of {sorted(options)}", value)
 
-    return Field(check)
+    return Field(check, required)
 
 
 def cache_key(*, required: bool = True) -> Field:
@@ -76,7 +76,7 @@ def cache_key(*, required: bool = True) -> Field:
     return Field(check, required)
 
 
-def history() -> Field:
+def history(*, required: bool = True) -> Field:
     def check(value: Any, where: str, state: dict) -> None:
         if not isinstance(value, list) or not all(
             isinstance(row, dict)
@@ -85,7 +85,7 @@ def history() -> Field:
         ):
             raise _must(where, "a list of dicts of numbers and strings (one per epoch)", value)
 
-    return Field(check)
+    return Field(check, required)
 
 
 def labels() -> Field:

@@ -8,7 +8,12 @@ from ._adapter import ADAPTER_CONSTRAINTS
 from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
 from ._docs import ATTRS_DOC, params_doc, see_also
 from ._modalities import IMAGE_CONSTRAINTS, ImageInputMixin
-from ._tasks import CLASS_WEIGHT_CONSTRAINT, ZooClassifierMixin, ZooRegressorMixin
+from ._tasks import (
+    CLASS_WEIGHT_CONSTRAINT,
+    LABEL_SMOOTHING_CONSTRAINT,
+    ZooClassifierMixin,
+    ZooRegressorMixin,
+)
 
 
 class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimatorMixin):
@@ -51,6 +56,7 @@ class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimato
         **ADAPTER_CONSTRAINTS,
         **IMAGE_CONSTRAINTS,
         **CLASS_WEIGHT_CONSTRAINT,
+        **LABEL_SMOOTHING_CONSTRAINT,
     }
 
     def __init__(
@@ -69,16 +75,20 @@ class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimato
         lr: float = 1e-3,
         backbone_lr_scale: float = 1.0,
         max_epochs: int | None = None,
+        time_budget: Any = None,
         batch_size: int = 32,
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,
         schedule: str = "cosine",
+        ema_decay: float | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
         class_weight: Any = None,
+        label_smoothing: float = 0.0,
         image_size: int | None = None,
         augment: Any = False,
+        tta: bool = False,
         max_image_pixels: int | None = 40_000_000,
         pretrained: bool = True,
         cache: bool = True,
@@ -141,15 +151,18 @@ class PretrainedImageRegressor(ImageInputMixin, ZooRegressorMixin, ZooEstimatorM
         lr: float = 1e-3,
         backbone_lr_scale: float = 1.0,
         max_epochs: int | None = None,
+        time_budget: Any = None,
         batch_size: int = 32,
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,
         schedule: str = "cosine",
+        ema_decay: float | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
         image_size: int | None = None,
         augment: Any = False,
+        tta: bool = False,
         max_image_pixels: int | None = 40_000_000,
         pretrained: bool = True,
         cache: bool = True,

@@ -12,7 +12,12 @@ from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
 from ._docs import ATTRS_DOC, params_doc, see_also
 from ._modalities import TEXT_CONSTRAINTS, TextInputMixin
 from ._strategy import TEXT_CLASSIFIER_STRATEGIES
-from ._tasks import CLASS_WEIGHT_CONSTRAINT, ZooClassifierMixin, ZooRegressorMixin
+from ._tasks import (
+    CLASS_WEIGHT_CONSTRAINT,
+    LABEL_SMOOTHING_CONSTRAINT,
+    ZooClassifierMixin,
+    ZooRegressorMixin,
+)
 
 _TEXT_ATTRS = """    tokenizer_ : transformers tokenizer
         The checkpoint's tokenizer.
@@ -61,6 +66,7 @@ class PretrainedTextClassifier(TextInputMixin, ZooClassifierMixin, ZooEstimatorM
         **ADAPTER_CONSTRAINTS,
         **TEXT_CONSTRAINTS,
         **CLASS_WEIGHT_CONSTRAINT,
+        **LABEL_SMOOTHING_CONSTRAINT,
         "strategy": [StrOptions(set(TEXT_CLASSIFIER_STRATEGIES))],
         "contrastive_pairs": [Interval(Integral, 1, None, closed="left"), None],
     }
@@ -81,14 +87,17 @@ class PretrainedTextClassifier(TextInputMixin, ZooClassifierMixin, ZooEstimatorM
         lr: float = 1e-3,
         backbone_lr_scale: float = 0.1,
         max_epochs: int | None = None,
+        time_budget: Any = None,
         batch_size: int = 32,
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,
         schedule: str = "cosine",
+        ema_decay: float | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
         class_weight: Any = None,
+        label_smoothing: float = 0.0,
         contrastive_pairs: int | None = None,
         max_length: int | None = None,
         pooling: str | None = None,
@@ -154,10 +163,12 @@ class PretrainedTextRegressor(TextInputMixin, ZooRegressorMixin, ZooEstimatorMix
         lr: float = 1e-3,
         backbone_lr_scale: float = 0.1,
         max_epochs: int | None = None,
+        time_budget: Any = None,
         batch_size: int = 32,
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,
         schedule: str = "cosine",
+        ema_decay: float | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
