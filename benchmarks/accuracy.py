@@ -24,12 +24,20 @@ a validation split instead of the test set (for choosing defaults without lookin
 set); ``--keep-features`` keeps the frozen-feature cache between runs (for screening: the fit
 times then exclude the features).
 Each run is appended to ``--out`` as one JSON line as soon as it ends.
+
+``adapter`` is LoRA (``adapter="lora"``, rank 8) on the fine-tuning stage (``strategy="finetune"``),
+its adapters at the head's rate (``backbone_lr_scale=1``: LoRA learns at 10-20 times full
+fine-tuning's rate). Every row has the trainable parameters, the saved folder's size and the
+prediction time; ``--measure`` runs each fit in a fresh process and adds its peak memory.
+
+    python benchmarks/accuracy.py --modality image --dataset flowers5 --strategies probe finetune adapter --measure
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import json
 import time
 import warnings
@@ -39,9 +47,10 @@ from pathlib import Path
 import numpy as np
 
 STRATEGIES = {
-    "text": ["probe", "finetune", "lp-ft", "contrastive", "default"],
-    "image": ["probe", "finetune", "lp-ft", "default"],
+    "text": ["probe", "finetune", "lp-ft", "contrastive", "adapter", "default"],
+    "image": ["probe", "finetune", "lp-ft", "adapter", "default"],
 }
+ADAPTER = {"strategy": "finetune", "adapter": "lora", "backbone_lr_scale": 1.0}
 IMAGE_SIZE = {"digits": 64}  # the photos run at the checkpoint's own size
 PHOTOS = ("flowers5", "cats_dogs")
 MAX_TEST = 300  # photos scored per run (the dev split: half as many), to keep evaluation affordable
@@ -81,8 +90,7 @@ def image_split(per_class: int, seed: int, dev: bool, dataset: str = "digits"):
 
 def photo_split(name: str, per_class: int, seed: int, dev: bool, max_test: int = MAX_TEST):
     """A seeded draw of ``per_class`` photos a class from a fixed pool (half of each class, at
-    most 100), and a fixed dev or test split of the other photos (the same split as the adapter
-    benchmark's ``--photos``), capped."""
+    most 100), and a fixed dev or test split of the other photos, capped."""
     from sklearn_zoo.datasets import load_image_folder
 
     data = load_image_folder(Path(__file__).parents[2] / "shared" / "data" / name)
@@ -121,6 +129,7 @@ def run_one(
         size = IMAGE_SIZE.get(dataset)
         cls, extra = PretrainedImageClassifier, {} if size is None else {"image_size": size}
     chosen = {} if strategy == "default" else {"strategy": strategy}
+    chosen = ADAPTER if strategy == "adapter" else chosen
     clf = cls(random_state=seed, **extra, **chosen, **params)  # the defaults: freeze_depth=0 ...
     if not keep_features:
         default_store().clear()  # each fit pays for its own frozen features: standalone fit times
@@ -129,7 +138,9 @@ def run_one(
         start = time.perf_counter()
         clf.fit(X, y)
         seconds = time.perf_counter() - start
+        start = time.perf_counter()
         accuracy = float(clf.score(Xt, yt))
+        predict_s = time.perf_counter() - start
     stages = getattr(clf, "stages_", [])  # each stage's epochs, seconds, budget cut
     return {
         "modality": modality,
@@ -147,7 +158,19 @@ def run_one(
         "stages": stages,
         "won": getattr(clf, "best_stage_", None),
         "keep_features": keep_features,
+        "n_test": len(yt),
+        "predict_s": predict_s,
+        "trainable_params": int(clf.n_trainable_params_),
+        "saved_mb": _save_mb(clf),
     }
+
+
+def _save_mb(clf) -> float:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        clf.save(folder)
+        return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file()) / 2**20
 
 
 def table(rows: list[dict]) -> str:
@@ -168,7 +191,10 @@ def table(rows: list[dict]) -> str:
         where = "dev split" if dev else "test set"
         extra = "" if params == "{}" else f", params {params}"
         out.append(f"\n== {dataset}, {budget} {unit} ({where}{extra})")
-        out.append(f"  {'strategy':<24} {'accuracy (mean ± sd)':>22} {'seeds':>6} {'fit s':>8}")
+        out.append(
+            f"  {'strategy':<24} {'accuracy (mean ± sd)':>22} {'seeds':>6} {'fit s':>8}"
+            f" {'trainable':>10} {'saved MB':>9} {'peak MB':>8} {'predict s':>9}"
+        )
         means = {}
         for strategy in STRATEGIES[modality]:
             mine = [r for r in runs if r["strategy"] == strategy]
@@ -181,7 +207,7 @@ def table(rows: list[dict]) -> str:
             sd = acc.std(ddof=1) if len(acc) > 1 else 0.0
             out.append(
                 f"  {name:<24} {acc.mean():>13.3f} ± {sd:.3f} {len(acc):>6} "
-                f"{np.mean([r['fit_s'] for r in mine]):>8.1f}"
+                f"{np.mean([r['fit_s'] for r in mine]):>8.1f}" + _extras(mine)
             )
         if "default" in means and len(means) > 1:
             others = {k: v for k, v in means.items() if k != "default"}
@@ -195,6 +221,19 @@ def table(rows: list[dict]) -> str:
                 )
             )
     return "\n".join(out)
+
+
+def _extras(runs: list[dict]) -> str:
+    def mean(key: str, fmt: str, width: int) -> str:
+        values = [r[key] for r in runs if key in r]
+        return f" {format(np.mean(values), fmt):>{width}}" if values else f" {'-':>{width}}"
+
+    return (
+        mean("trainable_params", ",.0f", 10)
+        + mean("saved_mb", ".2f", 9)
+        + mean("peak_mb", ".0f", 8)
+        + mean("predict_s", ".1f", 9)
+    )
 
 
 def _value(text: str):
@@ -214,6 +253,7 @@ def main() -> None:
     parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE")
     parser.add_argument("--dev", action="store_true", help="score on a validation split")
     parser.add_argument("--keep-features", action="store_true", help="reuse frozen features")
+    parser.add_argument("--measure", action="store_true", help="each fit in a fresh process")
     parser.add_argument("--out", default="accuracy.jsonl", help="JSON lines, appended")
     parser.add_argument("--report", help="print the table of a saved JSON lines file and exit")
     args = parser.parse_args()
@@ -239,16 +279,15 @@ def main() -> None:
                 if default is not None and strategy == default["ran"]:
                     row = {**default, "strategy": strategy, "same_fit_as_default": True}
                 else:
-                    row = run_one(
-                        args.modality,
-                        strategy,
-                        budget,
-                        seed,
-                        params,
-                        args.dev,
-                        args.dataset,
-                        args.keep_features,
-                    )
+                    job = (args.modality, strategy, budget, seed, params, args.dev)
+                    job += (args.dataset, args.keep_features)
+                    if args.measure:  # its own process: the fit's peak memory
+                        from _common import measure
+
+                        row, _, peak = measure(functools.partial(run_one, *job))
+                        row["peak_mb"] = peak
+                    else:
+                        row = run_one(*job)
                 if strategy == "default":
                     default = row
                 rows.append(row)

@@ -19,6 +19,7 @@ from ..module import ZooModule, check_head_size, make_head
 from ..runtime import Runtime, resolve_device
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
+from ._adapter import AdapterMixin, adapted, adapter_attributes
 from ._budget import deadline_of
 from ._card import ModelCardMixin, base_digest
 from ._continue import ContinueMixin, partial_plan, warm_start, weights_digest
@@ -78,7 +79,7 @@ COMMON_CONSTRAINTS: dict[str, list] = {
 
 
 class ZooEstimatorMixin(
-    ModelCardMixin, ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEstimator
+    AdapterMixin, ModelCardMixin, ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEstimator
 ):
     """Fit recipe shared by the four fine-tuning estimators.
 
@@ -139,7 +140,7 @@ class ZooEstimatorMixin(
             state = run_stages(plan)
         # everything is computed first: a failed fit leaves the estimator as it was
         vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
-        vars(self).update(fitted_attributes(plan, state))
+        vars(self).update({**fitted_attributes(plan, state), **adapter_attributes(plan)})
         return self
 
     def _plan(
@@ -160,7 +161,7 @@ class ZooEstimatorMixin(
         runtime, accelerator = self._runtime(device)
         rows = self._split(len(inputs), target, seed, "finetune" if partial else strategy)
         y = {"y": target.y} if weights is None else {"y": target.y, "w": weights}
-        return FitPlan(
+        plan = FitPlan(
             owner=type(self).__name__,
             spec=spec,
             strategy=strategy,
@@ -181,6 +182,7 @@ class ZooEstimatorMixin(
             features=self._feature_identity(spec, seed, prepared, start and backbone),
             base_weights=base_digest(backbone, self.pretrained, continued=start is not None),
         )
+        return adapted(self, plan, continued=start is not None)
 
     def _resolve_strategy(self, target: Target) -> str:
         strategy = resolve_strategy(

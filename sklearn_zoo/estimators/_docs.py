@@ -28,6 +28,23 @@ PARAMS_DOC = """
         Hidden widths of the MLP head; ``()`` is a linear head.
     head_dropout : float, default=0.0
         Dropout rate before each layer of the head.
+    adapter : {"lora", "dora"} or None, default=None
+        Train low-rank adapters (``peft``; ``pip install "sklearn-zoo[peft]"``) in the blocks
+        ``freeze_depth`` leaves trainable instead of their weights, with the head (see the
+        "Adapters" guide). After fit they are merged into the weights they adapt: prediction costs
+        what it costs without them; ``save`` writes the adapters and the head, not the backbone.
+        Ignored when nothing of the backbone trains (``strategy="probe"``, ``freeze_depth="all"``).
+    adapter_rank : int, default=8
+        Rank of each adapter's update.
+    adapter_alpha : float or None, default=None
+        Scale of the update (``alpha / rank``); ``None`` is twice the rank.
+    adapter_dropout : float, default=0.0
+        Dropout on the adapters' input while training.
+    adapter_targets : "auto" or list of str, default="auto"
+        The layers that get adapters: ``"auto"`` is every Linear layer and every pointwise (1x1)
+        convolution of the trainable blocks (a transformer's attention and MLP projections, a
+        CNN's expansion and projection convolutions); a list names layers by name or name suffix,
+        e.g. ``["query", "value"]``.
     lr : float, default=1e-3
         Learning rate of the head (AdamW), and of the probe stages.
     backbone_lr_scale : float, default={backbone_lr_scale}
@@ -120,7 +137,12 @@ ATTRS_DOC = """
     n_blocks_, n_frozen_blocks_, n_trainable_params_ : int
         The backbone's blocks; those frozen in the last stage (all of them after a contrastive
         stage, which trains the encoder before the head); the parameters some stage trained,
-        head included.
+        head included (with an adapter: the adapters' and the head's).
+    adapter_modules_ : list of str or None
+        The layers that got adapters (merged into them after fit); None without an adapter.
+    adapter_base_sha256_ : str or None
+        SHA-256 of the base weights the adapters were trained on (``load`` checks it); None
+        without an adapter, or with ``pretrained=False``.
 """
 
 

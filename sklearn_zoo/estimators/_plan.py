@@ -86,6 +86,7 @@ class FitPlan:
     features: FeatureIdentity | None  # None: frozen features are not shared (cache off)
     base_weights: str | None = None  # the digest of the weights it starts from (the model card's)
     deadline: float | None = None  # ``time_budget``: when the fit must end (``_budget.clock``)
+    adapter: Any = None  # the adapters attached to the trainable blocks (``_adapter.AdapterPlan``)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._adapter import ADAPTER_CONSTRAINTS
 from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
 from ._docs import ATTRS_DOC, params_doc, see_also
 from ._modalities import IMAGE_CONSTRAINTS, ImageInputMixin
@@ -52,6 +53,7 @@ class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimato
 
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
+        **ADAPTER_CONSTRAINTS,
         **IMAGE_CONSTRAINTS,
         **CLASS_WEIGHT_CONSTRAINT,
         **LABEL_SMOOTHING_CONSTRAINT,
@@ -65,6 +67,11 @@ class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimato
         freeze_depth: Any = 0,
         head_size: Any = (),
         head_dropout: float = 0.0,
+        adapter: str | None = None,
+        adapter_rank: int = 8,
+        adapter_alpha: float | None = None,
+        adapter_dropout: float = 0.0,
+        adapter_targets: Any = "auto",
         lr: float = 1e-3,
         backbone_lr_scale: float = 1.0,
         max_epochs: int | None = None,
@@ -126,7 +133,7 @@ class PretrainedImageRegressor(ImageInputMixin, ZooRegressorMixin, ZooEstimatorM
     """
     )
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, **IMAGE_CONSTRAINTS}
+    _parameter_constraints = {**COMMON_CONSTRAINTS, **ADAPTER_CONSTRAINTS, **IMAGE_CONSTRAINTS}
 
     def __init__(
         self,
@@ -136,6 +143,11 @@ class PretrainedImageRegressor(ImageInputMixin, ZooRegressorMixin, ZooEstimatorM
         freeze_depth: Any = 0,
         head_size: Any = (),
         head_dropout: float = 0.0,
+        adapter: str | None = None,
+        adapter_rank: int = 8,
+        adapter_alpha: float | None = None,
+        adapter_dropout: float = 0.0,
+        adapter_targets: Any = "auto",
         lr: float = 1e-3,
         backbone_lr_scale: float = 1.0,
         max_epochs: int | None = None,

@@ -7,6 +7,7 @@ from typing import Any
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._adapter import ADAPTER_CONSTRAINTS
 from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
 from ._docs import ATTRS_DOC, params_doc, see_also
 from ._modalities import TEXT_CONSTRAINTS, TextInputMixin
@@ -62,6 +63,7 @@ class PretrainedTextClassifier(TextInputMixin, ZooClassifierMixin, ZooEstimatorM
 
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
+        **ADAPTER_CONSTRAINTS,
         **TEXT_CONSTRAINTS,
         **CLASS_WEIGHT_CONSTRAINT,
         **LABEL_SMOOTHING_CONSTRAINT,
@@ -77,6 +79,11 @@ class PretrainedTextClassifier(TextInputMixin, ZooClassifierMixin, ZooEstimatorM
         freeze_depth: Any = 0,
         head_size: Any = (),
         head_dropout: float = 0.0,
+        adapter: str | None = None,
+        adapter_rank: int = 8,
+        adapter_alpha: float | None = None,
+        adapter_dropout: float = 0.0,
+        adapter_targets: Any = "auto",
         lr: float = 1e-3,
         backbone_lr_scale: float = 0.1,
         max_epochs: int | None = None,
@@ -138,7 +145,7 @@ class PretrainedTextRegressor(TextInputMixin, ZooRegressorMixin, ZooEstimatorMix
     """
     )
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, **TEXT_CONSTRAINTS}
+    _parameter_constraints = {**COMMON_CONSTRAINTS, **ADAPTER_CONSTRAINTS, **TEXT_CONSTRAINTS}
 
     def __init__(
         self,
@@ -148,6 +155,11 @@ class PretrainedTextRegressor(TextInputMixin, ZooRegressorMixin, ZooEstimatorMix
         freeze_depth: Any = 0,
         head_size: Any = (),
         head_dropout: float = 0.0,
+        adapter: str | None = None,
+        adapter_rank: int = 8,
+        adapter_alpha: float | None = None,
+        adapter_dropout: float = 0.0,
+        adapter_targets: Any = "auto",
         lr: float = 1e-3,
         backbone_lr_scale: float = 0.1,
         max_epochs: int | None = None,
