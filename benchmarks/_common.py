@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import platform
 import resource
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -52,3 +54,14 @@ def report(
         print(f"  {name:<44} {seconds:8.2f} s  peak {peak:7.0f} MB  {extra}")
     ratio = rows[0][1] / rows[1][1] if ratio is None else ratio
     print(f"  {ratio_label}: {ratio:.3f}x")
+
+
+def append_row(path: str, row: dict) -> None:
+    """One run as a JSON line at the end of ``path``, as soon as it ends (nothing lost on a kill)."""
+    with open(path, "a") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+def read_rows(path: str) -> list[dict]:
+    """The runs a script appended to ``path``."""
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line]

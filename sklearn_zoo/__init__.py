@@ -1,6 +1,6 @@
 """sklearn_zoo: pretrained vision and language checkpoints as scikit-learn estimators."""
 
-from .exceptions import CheckpointUnavailableError, LicenseNotAllowedError
+from .exceptions import CheckpointUnavailableError, LicenseNotAllowedError, LongFitWarning
 from .zoo import (
     CheckpointSpec,
     ImagePreprocessing,
@@ -53,6 +53,7 @@ __all__ = [
     "CheckpointUnavailableError",
     "LicenseNotAllowedError",
     "ImagePreprocessing",
+    "LongFitWarning",
     "TextPreprocessing",
     "get_checkpoint",
     "is_available_offline",

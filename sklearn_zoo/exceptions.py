@@ -26,6 +26,25 @@ class CheckpointUnavailableError(FileNotFoundError, ValueError):
     """
 
 
+class LongFitWarning(UserWarning):
+    """A fit's planned fine-tuning will take long (over about five minutes), at ``verbose=0``.
+
+    Warned once, when the first steps of the stage have been timed; the message says how long it
+    will take and how to shorten it (``time_budget``, ``strategy="probe"``, a smaller
+    ``image_size``, a GPU). Silence it like any warning of its class.
+
+    See Also
+    --------
+    sklearn_zoo.PretrainedImageClassifier : Its ``time_budget`` bounds the fit instead.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn_zoo import LongFitWarning
+    >>> warnings.filterwarnings("ignore", category=LongFitWarning)
+    """
+
+
 class LicenseNotAllowedError(ValueError):
     """A checkpoint's license is outside the policy ``SKLEARN_ZOO_ALLOWED_LICENSES`` sets.
 

@@ -12,7 +12,11 @@ from .zoo.licenses import check_license
 
 
 def load_backbone(
-    checkpoint: str | CheckpointSpec, *, pretrained: bool = True, pooling: str | None = None
+    checkpoint: str | CheckpointSpec,
+    *,
+    pretrained: bool = True,
+    pooling: str | None = None,
+    offline: bool | None = None,
 ) -> Backbone:
     """Load a checkpoint's weights and give them the common backbone face.
 
@@ -28,6 +32,8 @@ def load_backbone(
     pooling : str, default=None
         Text checkpoints: ``"mean"``, ``"cls"``, ``"max"``, ``"last"`` or ``"pooler"``; ``None``
         uses the card's.
+    offline : bool, default=None
+        ``True`` reads local files only; ``None`` follows ``SKLEARN_ZOO_OFFLINE``.
 
     Returns
     -------
@@ -52,7 +58,7 @@ def load_backbone(
     """
     spec = get_checkpoint(checkpoint)
     check_license(spec, pretrained=pretrained)
-    model = load_model(spec, pretrained=pretrained)
+    model = load_model(spec, pretrained=pretrained, offline=offline)
     options: dict[str, Any] = {}
     if spec.modality == "text":
         options["pooling"] = pooling or spec.text.pooling

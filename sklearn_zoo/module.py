@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
+from typing import Any
 
 import torch
 from torch import nn
 
 from .backbones import Backbone
 from .runtime import as_channels_last
+
+
+def check_head_size(head_size: Any, owner: str | None = None) -> tuple[int, ...]:
+    """``()`` / ``0`` -> linear head; an int or a sequence of positive ints -> hidden widths."""
+    if isinstance(head_size, Integral) and not isinstance(head_size, bool):
+        head_size = () if head_size == 0 else (int(head_size),)
+    if isinstance(head_size, tuple | list) and all(
+        isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in head_size
+    ):
+        return tuple(int(h) for h in head_size)
+    of = f" of {owner}" if owner else ""
+    raise ValueError(
+        f"The 'head_size' parameter{of} must be () or 0 for a linear head, or a tuple of positive ints "
+        f"giving hidden layer widths, e.g. (256,) or (512, 128). Got {head_size!r} instead."
+    )
 
 
 def make_head(

@@ -68,16 +68,18 @@ def write(
     fitted: dict[str, Any],
     module: Any,
     tokenizer: Any = None,
+    keep: Callable[[str], bool] | None = None,
     readme: str | None = None,
 ) -> Path:
     """Write a saved-estimator folder: ``params.json`` (format, class, ``get_params()``),
     ``fitted.json`` (the fitted attributes that are plain data), ``weights.safetensors`` (the
-    network's ``state_dict``), ``config/`` (a transformers backbone's config), ``tokenizer/``
-    and ``README.md`` (the model card: for people; :func:`load` never reads it).
+    network's ``state_dict``, or its tensors whose names ``keep`` accepts), ``config/`` (a
+    transformers backbone's config), ``tokenizer/`` and ``README.md`` (the model card: for
+    people; :func:`load` never reads it).
 
     Every value is encoded before anything is written: a refused value leaves no half-saved folder.
     """
-    from safetensors.torch import save_model
+    from safetensors.torch import save_file, save_model
 
     from . import __version__
 
@@ -90,7 +92,11 @@ def write(
     state = {k: encode(v, f"The fitted attribute {k!r} of {class_name}") for k, v in fitted.items()}
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    save_model(module, str(path / WEIGHTS), metadata={"format": "pt"}, force_contiguous=True)
+    if keep is None:
+        save_model(module, str(path / WEIGHTS), metadata={"format": "pt"}, force_contiguous=True)
+    else:
+        tensors = {k: v.contiguous() for k, v in module.state_dict().items() if keep(k)}
+        save_file(tensors, str(path / WEIGHTS), metadata={"format": "pt"})
     hf = _hf_model(module)
     if hf is not None:
         hf.config.save_pretrained(str(path / CONFIG))
@@ -144,15 +150,18 @@ class SavedEstimator:
         except Exception as exc:  # safetensors' header errors, a missing file
             raise self._not_weights(exc) from None
 
-    def load_weights(self, build: Callable[[], Any]) -> Any:
-        """``build()``'s network holding the saved weights.
+    def load_weights(
+        self, build: Callable[[], Any], only: Callable[[str], bool] | None = None
+    ) -> Any:
+        """``build()``'s network holding the saved weights (with ``only``: the file holds the
+        network's tensors whose names ``only`` accepts, the rest keep ``build``'s values).
 
         ``build`` runs on the meta device first (no memory), and the network's tensors are compared
         with the file's: a fitted state describing a larger network than the file holds is a
         ``ValueError`` before anything is allocated.
         """
         import torch
-        from safetensors.torch import load_model
+        from safetensors.torch import load_file, load_model
 
         shapes = self._shapes()
         try:
@@ -163,10 +172,16 @@ class SavedEstimator:
         except Exception:  # noqa: BLE001 - an architecture whose constructor reads tensor values
             skeleton = None  # (torchvision's RegNet): its size is the library's, checked below
         if skeleton is not None:
-            _check_tensors(skeleton, shapes, self.weights_file)
+            _check_tensors(skeleton, shapes, self.weights_file, only)
         module = build()
         try:
-            load_model(module, str(self.weights_file), strict=True)
+            if only is None:
+                load_model(module, str(self.weights_file), strict=True)
+            else:
+                _check_tensors(module, shapes, self.weights_file, only)
+                module.load_state_dict(load_file(str(self.weights_file)), strict=False)
+        except ValueError:
+            raise
         except Exception as exc:  # missing or misshapen tensors
             raise self._not_weights(exc) from None
         return module
@@ -221,9 +236,14 @@ class SavedEstimator:
             ) from None
 
 
-def _check_tensors(module: Any, shapes: dict[str, tuple[int, ...]], file: Path) -> None:
+def _check_tensors(
+    module: Any,
+    shapes: dict[str, tuple[int, ...]],
+    file: Path,
+    only: Callable[[str], bool] | None = None,
+) -> None:
     """Every tensor of the file fits ``module``, and every tensor of ``module`` (once per set of
-    tied weights) is in the file."""
+    tied weights; with ``only``, those it accepts) is in the file."""
     state = module.state_dict(keep_vars=True)
     problems = []
     for name, shape in shapes.items():
@@ -236,7 +256,8 @@ def _check_tensors(module: Any, shapes: dict[str, tuple[int, ...]], file: Path) 
             )
     tied: dict[int, list[str]] = {}
     for name, tensor in state.items():
-        tied.setdefault(id(tensor), []).append(name)
+        if only is None or only(name):
+            tied.setdefault(id(tensor), []).append(name)
     problems += [
         f"{names[0]!r} is missing" for names in tied.values() if shapes.keys().isdisjoint(names)
     ]

@@ -104,14 +104,15 @@ class ZooNet(NeuralNet):
 
     def fit_loop(self, X: Any, y: Any = None, epochs: int | None = None, **fit_params: Any):
         """skorch's loop; records in ``interrupted_`` whether a KeyboardInterrupt (Ctrl-C) cut it
-        short. skorch ends training on one and keeps the weights; early stopping raises one too,
-        and that one is not an interruption."""
+        short. skorch ends training on one and keeps the weights; early stopping and a callback
+        that sets ``stopped_`` (a time budget) raise one too, and those are not interruptions."""
         self.interrupted_ = False
         try:
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
             self.interrupted_ = not any(
-                isinstance(cb, EarlyStopping) and getattr(cb, "misses_", 0) >= cb.patience
+                (isinstance(cb, EarlyStopping) and getattr(cb, "misses_", 0) >= cb.patience)
+                or getattr(cb, "stopped_", False)  # a time budget (``StageClock``)
                 for _, cb in getattr(self, "callbacks_", [])
             )
             raise
@@ -188,19 +189,24 @@ def build_net(
     accelerator: Any = None,
     compile: bool = False,
     extra: dict[str, Any] | None = None,
+    early_stopping: bool | None = None,
+    stage_callbacks: list[tuple[str, Any]] | None = None,
 ) -> ZooNet:
     """A ready-to-``fit`` :class:`ZooNet` (``extra`` is the user's escape hatch of skorch params).
 
     With an ``accelerator`` it is an :class:`AcceleratedZooNet`: the accelerator places the model
     and does the autocast and gradient accumulation (``steps_per_epoch`` counts optimizer steps).
+    ``early_stopping=None`` stops early whenever there is a ``valid_dataset``; the
+    ``stage_callbacks`` run after the estimator's own and before the user's.
     """
     callbacks = _callbacks(
         max_epochs * steps_per_epoch,
         warmup_fraction,
         schedule,
-        early_stopping=valid_dataset is not None,
+        early_stopping=valid_dataset is not None if early_stopping is None else early_stopping,
         n_iter_no_change=n_iter_no_change,
         verbose=verbose,
+        stage_callbacks=stage_callbacks,
     )
     params: dict[str, Any] = {
         "module": module,
@@ -262,8 +268,10 @@ def _callbacks(
     early_stopping: bool,
     n_iter_no_change: int,
     verbose: int,
+    stage_callbacks: list[tuple[str, Any]] | None = None,
 ) -> list[tuple[str, Any]]:
-    """The per-batch learning-rate schedule, early stopping with restore-best, the progress bar."""
+    """The per-batch learning-rate schedule, early stopping with restore-best, the stage's own
+    callbacks, the progress bar (with the stage's ``eta`` when a callback records one)."""
     warmup = WarmupCosine(total, int(warmup_fraction * total), cosine=schedule == "cosine")
     callbacks: list[tuple[str, Any]] = [
         (
@@ -285,8 +293,11 @@ def _callbacks(
                 ),
             )
         )
+    callbacks += list(stage_callbacks or [])
     if verbose:
-        callbacks.append(("progress", ProgressBar()))
+        callbacks.append(
+            ("progress", ProgressBar(postfix_keys=["train_loss", "valid_loss", "eta"]))
+        )
     return callbacks
 
 

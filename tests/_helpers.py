@@ -55,3 +55,20 @@ def digits(n: int = 60, n_class: int = 3) -> tuple[np.ndarray, np.ndarray]:
 
     data = load_digits(n_class=n_class)
     return (data.images[:n] * 16).clip(0, 255).astype(np.uint8), data.target[:n]
+
+
+def wreck_at_epoch(epoch: int):
+    """A skorch callback that turns the backbone into noise when the fine-tuning stage (every
+    block trainable) starts its ``epoch``-th epoch: fine-tuning built to hurt from there on."""
+    import torch
+    from skorch.callbacks import Callback
+
+    class WreckAtEpoch(Callback):
+        def on_epoch_begin(self, net, **kwargs):
+            module = net.module_
+            if module.split == 0 and len(net.history) == epoch:
+                with torch.no_grad():
+                    for p in module.backbone.parameters():
+                        p.normal_(0.0, 3.0)
+
+    return WreckAtEpoch()

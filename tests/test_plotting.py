@@ -43,7 +43,9 @@ def _labels(ax) -> list[str]:  # "_..." labels stay out of the legend, as in mat
 
 def test_learning_curves_train_and_valid_loss(tiny_image_checkpoint, image_data):
     X, y = image_data
-    clf = _image_clf(tiny_image_checkpoint, early_stopping=True, validation_fraction=0.25)
+    clf = _image_clf(
+        tiny_image_checkpoint, strategy="finetune", early_stopping=True, validation_fraction=0.25
+    )
     ax = plot_learning_curves(clf.fit(X, y))
     assert isinstance(ax, matplotlib.axes.Axes)
     assert _labels(ax) == ["train_loss", "valid_loss"]
@@ -202,9 +204,12 @@ def test_learning_curve_display_text(tiny_text_checkpoint, text_data):
 def test_training_curves_display_from_estimator(tiny_image_checkpoint, image_data):
     X, y = image_data
     clf = _image_clf(tiny_image_checkpoint, strategy="lp-ft").fit(X, y)
-    display = TrainingCurvesDisplay.from_estimator(clf)
+    history = [{k: v for k, v in row.items() if not k.startswith("valid")} for row in clf.history_]
+    display = TrainingCurvesDisplay(history, estimator_name=clf.spec_.name).plot()
+    guarded = TrainingCurvesDisplay.from_estimator(clf)  # LP-FT's guard: validation curves
+    assert guarded.history == clf.history_ and guarded.estimator_name == clf.spec_.name
+    assert set(guarded.lines_) == {"train_loss", "valid_loss", "valid_acc"}
     assert isinstance(display, TrainingCurvesDisplay)
-    assert display.history == clf.history_ and display.estimator_name == clf.spec_.name
     assert display.figure_ is display.ax_.figure and display.score_ax_ is None
     assert list(display.lines_) == ["train_loss"]
     np.testing.assert_allclose(

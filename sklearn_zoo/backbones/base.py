@@ -55,6 +55,9 @@ class Backbone(nn.Module):
 
     num_features: int
     supports_split: bool = False
+    # set by sklearn_zoo.adapters.attach: adapter parameter name -> its block. Then only the
+    # adapters train, those of the blocks ``freeze`` leaves trainable.
+    adapter_blocks: dict[str, int] | None = None
     frozen_only: bool = False  # runs outside torch (a TensorFlow graph): features only, no training
 
     def __init__(self) -> None:
@@ -104,12 +107,17 @@ class Backbone(nn.Module):
 
         Parameters outside every block (there should be none) stay trainable. Frozen blocks are
         kept in eval mode by :meth:`train`, so their BatchNorm statistics and dropout do not move.
+        A backbone with adapters trains those of blocks ``k..`` and nothing else.
         """
         groups = self.block_param_names()
         k = resolve_freeze_depth(freeze_depth, len(groups), checkpoint)
         frozen = {name for group in groups[:k] for name in group}
+        adapters = self.adapter_blocks
         for name, param in self.named_parameters():
-            param.requires_grad_(name not in frozen)
+            if adapters is None:
+                param.requires_grad_(name not in frozen)
+            else:
+                param.requires_grad_(adapters.get(name, -1) >= k)
         self.frozen_blocks = k
         self.train(self.training)
         return k
@@ -137,7 +145,7 @@ class Backbone(nn.Module):
         layers (their weights still learn, their running statistics and batch normalization stay
         those of the pretrained network)."""
         super().train(mode)
-        if mode and self.frozen_blocks:
+        if mode and (self.frozen_blocks or self.adapter_blocks is not None):
             modules = dict(self.named_modules())
             for name in self._frozen_module_names():
                 modules[name].eval()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from numbers import Integral, Real
 from typing import Any
 
@@ -14,25 +15,27 @@ from sklearn.utils.validation import check_is_fitted
 from ..backbones import resolve_freeze_depth
 from ..features import FeatureIdentity, FrozenFeatures, stream
 from ..inference import run_batches
-from ..module import ZooModule, make_head
+from ..module import ZooModule, check_head_size, make_head
 from ..runtime import Runtime, resolve_device, resolve_num_workers
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
+from ._adapter import AdapterMixin, adapted, adapter_attributes
+from ._budget import deadline_of
 from ._card import ModelCardMixin, base_digest
 from ._continue import ContinueMixin, partial_plan, warm_start, weights_digest
 from ._docs import DOC_LINK_TEMPLATE
+from ._guard import held_out
 from ._plan import (
     FitPlan,
     Rows,
     Training,
     draw_seed,
+    plan_datasets,
     sample_weights,
     seeded,
-    split_rows,
-    target_rows,
 )
 from ._saving import SaveLoadMixin, cache_key, history, integer, one_of
-from ._stages import fitted_attributes, run_stages
+from ._stages import STAGES, fitted_attributes, run_stages
 from ._strategy import (
     STRATEGIES,
     TEXT_CLASSIFIER_STRATEGIES,
@@ -51,10 +54,12 @@ COMMON_CONSTRAINTS: dict[str, list] = {
     "backbone_lr_scale": [Interval(Real, 0, None, closed="left")],
     "strategy": [StrOptions(set(STRATEGIES))],
     "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
+    "time_budget": [Interval(Real, 0, None, closed="neither"), str, None],
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "weight_decay": [Interval(Real, 0, None, closed="left")],
     "warmup_fraction": [Interval(Real, 0, 1, closed="left")],
     "schedule": [StrOptions({"cosine", "constant"})],
+    "ema_decay": [Interval(Real, 0, 1, closed="neither"), None],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -73,23 +78,8 @@ COMMON_CONSTRAINTS: dict[str, list] = {
 }
 
 
-def check_head_size(head_size: Any, owner: str | None = None) -> tuple[int, ...]:
-    """``()`` / ``0`` -> linear head; an int or a sequence of positive ints -> hidden widths."""
-    if isinstance(head_size, Integral) and not isinstance(head_size, bool):
-        head_size = () if head_size == 0 else (int(head_size),)
-    if isinstance(head_size, tuple | list) and all(
-        isinstance(h, Integral) and not isinstance(h, bool) and h > 0 for h in head_size
-    ):
-        return tuple(int(h) for h in head_size)
-    of = f" of {owner}" if owner else ""
-    raise ValueError(
-        f"The 'head_size' parameter{of} must be () or 0 for a linear head, or a tuple of positive ints "
-        f"giving hidden layer widths, e.g. (256,) or (512, 128). Got {head_size!r} instead."
-    )
-
-
 class ZooEstimatorMixin(
-    ModelCardMixin, ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEstimator
+    AdapterMixin, ModelCardMixin, ContinueMixin, SaveLoadMixin, TransformerMixin, BaseEstimator
 ):
     """Fit recipe shared by the four fine-tuning estimators.
 
@@ -133,6 +123,7 @@ class ZooEstimatorMixin(
     def _train(self, X, y, sample_weight, start, previous, *, partial: bool = False) -> Any:
         """Check the data, plan the fit (from ``start``, a fitted network to continue, or the
         checkpoint) and run its stages; the fitted attributes are set together at the end."""
+        deadline = deadline_of(getattr(self, "time_budget", None), type(self).__name__)
         head_size = check_head_size(self.head_size, type(self).__name__)
         inputs = self._check_inputs(X)
         target = self._encode_target(y, n_samples=len(inputs), previous=previous)
@@ -142,15 +133,19 @@ class ZooEstimatorMixin(
         device = resolve_device(self.device, type(self).__name__)
         seed = draw_seed(self.random_state)
         with seeded(seed):
-            plan = self._plan(spec, inputs, target, weights, head_size, device, seed, start)
-            plan = partial_plan(plan) if partial else plan
+            plan = self._plan(
+                spec, inputs, target, weights, head_size, device, seed, start, partial
+            )
+            plan = replace(partial_plan(plan) if partial else plan, deadline=deadline)
             state = run_stages(plan)
         # everything is computed first: a failed fit leaves the estimator as it was
         vars(self).pop("_saved_rows_key", None)  # the rows of a loaded folder are not these
-        vars(self).update(fitted_attributes(plan, state))
+        vars(self).update({**fitted_attributes(plan, state), **adapter_attributes(plan)})
         return self
 
-    def _plan(self, spec, inputs, target, weights, head_size, device, seed, start) -> FitPlan:
+    def _plan(
+        self, spec, inputs, target, weights, head_size, device, seed, start, partial=False
+    ) -> FitPlan:
         """The fit's decisions, one small step each (skorch's ``NeuralNet.initialize`` is the model)."""
         backbone, head = self._starting_network(spec, head_size, target, start)
         strategy = self._resolve_strategy(target)
@@ -161,11 +156,12 @@ class ZooEstimatorMixin(
         if k == backbone.num_blocks:  # nothing of the backbone is left to train
             strategy = "probe"
         prepared = self._prepare_inputs(spec)
+        if "finetune" in stages(strategy):  # images read every epoch: decode them once
+            inputs = prepared.once(inputs)
         runtime, accelerator = self._runtime(device)
-        rows = self._split(len(inputs), target, seed)
+        rows = self._split(len(inputs), target, seed, "finetune" if partial else strategy)
         y = {"y": target.y} if weights is None else {"y": target.y, "w": weights}
-        valid = rows.valid
-        return FitPlan(
+        plan = FitPlan(
             owner=type(self).__name__,
             spec=spec,
             strategy=strategy,
@@ -177,9 +173,8 @@ class ZooEstimatorMixin(
             target=target,
             prepared=prepared,
             rows=rows,
-            train=prepared.dataset(inputs, rows.train, target_rows(y, rows.train), training=True),
-            valid=None if valid is None else prepared.dataset(inputs, valid, target_rows(y, valid)),
-            criterion=target.criterion(),
+            **plan_datasets(prepared, inputs, rows, y),
+            criterion=target.criterion(getattr(self, "label_smoothing", 0.0)),
             runtime=runtime,
             accelerator=accelerator,
             training=Training.of(
@@ -189,6 +184,7 @@ class ZooEstimatorMixin(
             features=self._feature_identity(spec, seed, prepared, start and backbone),
             base_weights=base_digest(backbone, self.pretrained, continued=start is not None),
         )
+        return adapted(self, plan, continued=start is not None)
 
     def _resolve_strategy(self, target: Target) -> str:
         strategy = resolve_strategy(
@@ -197,6 +193,7 @@ class ZooEstimatorMixin(
             classifier=is_classifier(self),
             multilabel=target.kind == "multilabel",
             min_class_count=target.min_class_count,
+            mean_class_count=target.mean_class_count,
         )
         if strategy == "contrastive" and target.codes is None:
             raise ValueError(
@@ -232,18 +229,17 @@ class ZooEstimatorMixin(
         )
         return Runtime.on(accelerator.device, self.precision, self._modality), accelerator
 
-    def _split(self, n: int, target: Target, seed: int | None) -> Rows:
-        if not self.early_stopping:
-            return Rows(np.arange(n))
-        return split_rows(n, self.validation_fraction, target.codes, seed)
+    def _split(self, n: int, target: Target, seed: int | None, strategy: str) -> Rows:
+        fraction, codes = self.validation_fraction, target.codes
+        return held_out(n, fraction, codes, seed, self.early_stopping, strategy)
 
     def _feature_identity(
         self, spec: CheckpointSpec, seed: int | None, prepared: Any, continued: Any = None
     ) -> FeatureIdentity | None:
-        """What names this fit's frozen features in the cache; None when they are not shared
-        (``cache=False``, or random augmentation: every epoch sees other images). A continued
-        backbone (``continued``) is named by its weights."""
-        if not self.cache or prepared.augments:
+        """What names this fit's frozen features in the cache (of the clean images, whatever
+        ``augment`` says); None with ``cache=False``. A continued backbone (``continued``) is
+        named by its weights."""
+        if not self.cache:
             return None
         weights = None if continued is None else weights_digest(continued)
         return FeatureIdentity(
@@ -263,8 +259,13 @@ class ZooEstimatorMixin(
 
     # -- inference -------------------------------------------------------------------------
     def _outputs(self, X: Any) -> np.ndarray:
-        """Raw head outputs (logits or scaled values) for ``X``, batched, in inference mode."""
-        return self._run(X, lambda module, batch: module(**batch), "predict")
+        """Raw head outputs (logits or scaled values) for ``X``, batched, in inference mode;
+        with ``tta=True`` the mean of those of the images and of their mirror images."""
+        outputs = self._run(X, lambda module, batch: module(**batch), "predict")
+        if getattr(self, "tta", False):
+            flipped = self._run(X, lambda module, batch: module(**batch), "predict", flip=True)
+            outputs = (outputs + flipped) / 2
+        return outputs
 
     def transform(self, X: Any) -> np.ndarray:
         """Compute the backbone features of the fitted (fine-tuned) model.
@@ -287,8 +288,9 @@ class ZooEstimatorMixin(
         if net is not None:  # skorch maps a net fitted on a missing GPU to a torch.device("cpu")
             net.device = self.device_ = str(net.device)
 
-    def _run(self, X: Any, fn, desc: str) -> np.ndarray:
-        """``fn(module, batch)`` over ``X``, streamed a chunk at a time (``features.stream``)."""
+    def _run(self, X: Any, fn, desc: str, flip: bool = False) -> np.ndarray:
+        """``fn(module, batch)`` over ``X``, streamed a chunk at a time (``features.stream``);
+        ``flip`` runs the mirror images."""
         check_is_fitted(self, "net_")
         inputs = self._check_inputs(X)
         module = self.net_.module_
@@ -304,7 +306,7 @@ class ZooEstimatorMixin(
                 runtime,
                 batch_size=self.batch_size,
                 num_workers=workers,
-                **self._cache_keys(),
+                **({} if flip else self._cache_keys()),  # mirror images: computed, not stored
             )
 
         def run(dataset: Any) -> np.ndarray:
@@ -318,7 +320,7 @@ class ZooEstimatorMixin(
                 num_workers=workers if data is dataset else 0,  # rows need no decoding
             )
 
-        prepared = self._fitted_prep()
+        prepared = self._fitted_prep(flip=True) if flip else self._fitted_prep()
         verbose = getattr(self, "verbose", 0)
         return stream(prepared, inputs, run, batch_size=self.batch_size, verbose=verbose, desc=desc)
 
@@ -355,6 +357,8 @@ class ZooEstimatorMixin(
     _saved_fields = {
         "history_": history(),
         "strategy_": one_of(set(TEXT_CLASSIFIER_STRATEGIES) - {"auto"}),
+        "best_stage_": one_of(set(STAGES) - {"contrastive"}, required=False),
+        "stages_": history(required=False),
         "prefix_key_": cache_key(),
         "n_blocks_": integer(1),
         "n_frozen_blocks_": integer(0),

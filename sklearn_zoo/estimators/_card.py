@@ -60,7 +60,7 @@ def _adaptation(plan: Any, state: Any, fitted: dict[str, Any]) -> dict[str, Any]
         "strategy": plan.strategy,
         "stages run": [record.stage for record in state.records],
         # the weights kept are the last stage's, unless the fit says which stage won
-        "stage that won": state.records[-1].stage if state.records else "-",
+        "stage that won": state.best or (state.records[-1].stage if state.records else "-"),
         **optional_attributes(fitted),
         "frozen blocks": f"{fitted['n_frozen_blocks_']} of {backbone.num_blocks} at the end "
         f"(freeze_depth left {backbone.num_blocks - plan.freeze_k} trainable while fine-tuning)",

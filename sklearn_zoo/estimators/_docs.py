@@ -28,6 +28,23 @@ PARAMS_DOC = """
         Hidden widths of the MLP head; ``()`` is a linear head.
     head_dropout : float, default=0.0
         Dropout rate before each layer of the head.
+    adapter : {"lora", "dora"} or None, default=None
+        Train low-rank adapters (``peft``; ``pip install "sklearn-zoo[peft]"``) in the blocks
+        ``freeze_depth`` leaves trainable instead of their weights, with the head (see the
+        "Adapters" guide). After fit they are merged into the weights they adapt: prediction costs
+        what it costs without them; ``save`` writes the adapters and the head, not the backbone.
+        Ignored when nothing of the backbone trains (``strategy="probe"``, ``freeze_depth="all"``).
+    adapter_rank : int, default=8
+        Rank of each adapter's update.
+    adapter_alpha : float or None, default=None
+        Scale of the update (``alpha / rank``); ``None`` is twice the rank.
+    adapter_dropout : float, default=0.0
+        Dropout on the adapters' input while training.
+    adapter_targets : "auto" or list of str, default="auto"
+        The layers that get adapters: ``"auto"`` is every Linear layer and every pointwise (1x1)
+        convolution of the trainable blocks (a transformer's attention and MLP projections, a
+        CNN's expansion and projection convolutions); a list names layers by name or name suffix,
+        e.g. ``["query", "value"]``.
     lr : float, default=1e-3
         Learning rate of the head (AdamW), and of the probe stages.
     backbone_lr_scale : float, default={backbone_lr_scale}
@@ -36,6 +53,13 @@ PARAMS_DOC = """
         Epochs of each training stage. ``None`` sizes each stage from the data: about 500
         optimizer steps for a head on frozen features (10 to 500 epochs), about 300 for fine-tuning
         (3 to 30 epochs). An int gives every stage that many epochs.
+    time_budget : float, str or None, default=None
+        The longest the fit may take, in seconds or as a string ("90s", "10min", "1.5h"). Each
+        training stage is timed on its first steps and sized to end within the budget (its
+        learning-rate schedule too); when time runs out a stage stops at the end of its epoch,
+        keeping the best state seen on the validation rows (LP-FT's guard). The probe runs
+        first, so a usable model exists early. ``stages_`` records each stage's seconds and
+        whether the budget cut it. ``None``: no limit.
     batch_size : int, default=32
         Samples per optimizer step (and per inference batch).
     weight_decay : float, default=0.01
@@ -44,11 +68,19 @@ PARAMS_DOC = """
         Share of the training steps with a linear learning-rate warm-up.
     schedule : {"cosine", "constant"}, default="cosine"
         Learning-rate decay after the warm-up.
+    ema_decay : float or None, default=None
+        Keep an exponential moving average of the weights the fine-tuning stages train
+        (``torch.optim.swa_utils.AveragedModel``; each step moves it ``1 - ema_decay`` of the
+        way, e.g. 0.99): validation scores it, and the stage ends with it. ``None``: off.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified for classifiers), stop after
         ``n_iter_no_change`` epochs without a better validation loss and restore the best weights.
     validation_fraction : float, default=0.1
-        Share of the data held out for early stopping.
+        Share of the data held out for early stopping, and for LP-FT's guard (at least one
+        sample per class): every fine-tuning epoch is scored on it against the probe's state,
+        and the best is kept; when every one scores clearly below the probe (by more than one
+        sample and one standard error), the fit returns the probe, its head refit on every row
+        (``best_stage_``).
     n_iter_no_change : int, default=5
         Epochs without a better validation loss before early stopping ends a stage.
 {task}{inputs}    pretrained : bool, default=True
@@ -99,17 +131,34 @@ ATTRS_DOC = """
         Per-epoch training history (stage, train_loss, valid_loss, dur ...), stage after stage.
     strategy_ : str
         The training strategy that ran (what ``strategy="auto"`` chose).
+    best_stage_ : str
+        The stage whose state the model is: ``"finetune"``, or ``"probe"`` when LP-FT's guard
+        found no fine-tuning epoch better than the probe on its validation rows.
+    stages_ : list of dict
+        One record per stage: ``stage``, ``frozen_blocks``, ``epochs``, ``seconds``,
+        ``interrupted`` (by Ctrl-C), ``budget_cut`` (by ``time_budget``).
     n_blocks_, n_frozen_blocks_, n_trainable_params_ : int
         The backbone's blocks; those frozen in the last stage (all of them after a contrastive
         stage, which trains the encoder before the head); the parameters some stage trained,
-        head included.
+        head included (with an adapter: the adapters' and the head's).
+    adapter_modules_ : list of str or None
+        The layers that got adapters (merged into them after fit); None without an adapter.
+    adapter_base_sha256_ : str or None
+        SHA-256 of the base weights the adapters were trained on (``load`` checks it); None
+        without an adapter, or with ``pretrained=False``.
 """
 
 
 IMAGE_PARAMS_DOC = """    image_size : int, default=None
         Side of the square input; ``None`` uses the checkpoint's own (224 for most).
-    augment : bool or callable, default=False
-        ``True`` adds random resized crops; a torchvision v2 transform is applied as given.
+    augment : bool, {"light", "strong"} or callable, default=False
+        Random changes of the training images in the stages that train backbone blocks (the
+        probe trains on the clean images' cached features). ``"light"`` (or ``True``): random
+        resized crops (50-100% of the area) and horizontal flips; ``"strong"``: those, then
+        TrivialAugmentWide and RandomErasing. A torchvision v2 transform is applied as given.
+    tta : bool, default=False
+        Test-time augmentation: predictions average the outputs of each image and of its mirror
+        image (twice the inference time).
     max_image_pixels : int or None, default=40_000_000
         Image files with more pixels than this (read from the header, before decoding) are a
         ``ValueError``, except JPEGs that decode at 1/2, 1/4 or 1/8 scale under the limit without
@@ -142,6 +191,9 @@ SCALE_WHY = {
 
 CLASS_WEIGHT_DOC = """    class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in scikit-learn.
+    label_smoothing : float, default=0.0
+        Cross-entropy's label smoothing: the target puts ``1 - label_smoothing`` on the class and
+        spreads the rest over all classes (single-label targets; multi-label ones ignore it).
 """
 
 CONTRASTIVE_PAIRS_DOC = """    contrastive_pairs : int or None, default=None
@@ -161,7 +213,7 @@ def params_doc(
 ) -> str:
     inputs = IMAGE_PARAMS_DOC if modality == "image" else TEXT_PARAMS_DOC
     auto = (
-        '``"contrastive"`` when a class has at most 32 labelled\n        samples, ``"finetune"`` when every class has at least 400, ``"lp-ft"`` between'
+        '``"contrastive"`` with at most 32 labelled samples per\n        class on average, ``"finetune"`` when every class has at least 400, ``"lp-ft"`` between'
         if contrastive
         else '``"lp-ft"``'
     )

@@ -21,8 +21,9 @@ MAX_IMAGE_SIDE = 8192
 
 IMAGE_CONSTRAINTS = {
     "image_size": [Interval(Integral, 8, None, closed="left"), None],
-    "augment": ["boolean", callable],
+    "augment": ["boolean", StrOptions({"light", "strong"}), callable],
     "max_image_pixels": [Interval(Integral, 1, None, closed="left"), None],
+    "tta": ["boolean"],
 }
 TEXT_CONSTRAINTS = {
     "max_length": [Interval(Integral, 1, None, closed="left"), None],
@@ -40,10 +41,12 @@ class ImagePrepared:
     size: int
     min_side: int  # the smallest side a JPEG may be decoded at (``Image.draft``)
     max_pixels: int | None  # the estimator's ``max_image_pixels``
+    shrink: Callable | None = None  # the eval transform's first resize (images stored once)
 
     @property
     def augments(self) -> bool:
-        """Whether training images are random (then frozen features cannot be computed once)."""
+        """Whether training images are random: the probe then trains on the clean images'
+        frozen features, computed once, and fine-tuning on the augmented images."""
         return self.train_transform is not self.transform
 
     def dataset(self, inputs: Any, idx: np.ndarray, y: Any = None, training: bool = False) -> Any:
@@ -54,6 +57,18 @@ class ImagePrepared:
 
     def inference_order(self, inputs: Any, idx: np.ndarray) -> np.ndarray:
         return idx
+
+    def once(self, inputs: Any) -> Any:
+        """``inputs`` for a fit that reads them every epoch: image files (and PIL images)
+        decoded and resized once, then kept (see :mod:`sklearn_zoo.inputs.decoded`)."""
+        from ..inputs.decoded import DecodedImages, DecodedSource
+
+        if self.shrink is None or inputs.tensor is not None:  # arrays: in memory already
+            return inputs
+        images = DecodedImages(
+            inputs, self.shrink, max_pixels=self.max_pixels, min_side=self.min_side
+        )
+        return DecodedSource(images)
 
     def signature(self) -> str:
         """What the feature cache keys on."""
@@ -81,6 +96,9 @@ class TextPrepared:
         """``idx`` longest text first: batches of similar lengths pad less."""
         return idx[np.argsort([-len(inputs[i]) for i in idx], kind="stable")]
 
+    def once(self, inputs: list[str]) -> list[str]:
+        return inputs  # tokenized per batch: nothing to decode
+
     def signature(self) -> str:
         """What the feature cache keys on."""
         tok = self.tokenizer
@@ -107,17 +125,22 @@ class ImageInputMixin:
         return as_image_source(X)
 
     def _prepare_inputs(self, spec: CheckpointSpec) -> ImagePrepared:
-        from ..inputs.transforms import make_transform
+        from ..inputs.transforms import first_resize, make_transform
 
         size = self.image_size or spec.image.size
         evaluate = make_transform(spec.image, size)
         train = make_transform(spec.image, size, self.augment) if self.augment else evaluate
-        return ImagePrepared(evaluate, train, size, _min_side(spec, size), _max_pixels(self))
+        min_side, shrink = _min_side(spec, size), first_resize(spec.image, size)
+        return ImagePrepared(evaluate, train, size, min_side, _max_pixels(self), shrink)
 
-    def _fitted_prep(self) -> ImagePrepared:
+    def _fitted_prep(self, flip: bool = False) -> ImagePrepared:
+        """The fitted preprocessing; ``flip`` mirrors the images left to right after it."""
+        from ..inputs.transforms import mirrored
+
         size = self.image_size_
         min_side = _min_side(self.spec_, size)
-        return ImagePrepared(self.preprocess_, self.preprocess_, size, min_side, _max_pixels(self))
+        transform = mirrored(self.preprocess_) if flip else self.preprocess_
+        return ImagePrepared(transform, transform, size, min_side, _max_pixels(self))
 
     def _restore_inputs(self, spec: CheckpointSpec, state: dict, saved: Any, trust: bool) -> dict:
         from ..inputs.transforms import make_transform

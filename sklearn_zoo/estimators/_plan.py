@@ -40,6 +40,8 @@ class Training:
     verbose: int
     compile: bool
     net_params: dict | None
+    early_stopping: bool = False
+    ema_decay: float | None = None
     contrastive_pairs: int | None = None  # text classifiers only
 
     @classmethod
@@ -51,10 +53,11 @@ class Training:
 
 @dataclass(frozen=True)
 class Rows:
-    """Row indices of the training and (with early stopping) validation samples."""
+    """Row indices of the training and (with early stopping or a guard) validation samples."""
 
     train: np.ndarray
     valid: np.ndarray | None = None
+    guard: bool = False  # the validation rows choose the best stage (see ``_guard.py``)
 
 
 @dataclass(frozen=True)
@@ -75,15 +78,17 @@ class FitPlan:
     rows: Rows
     train: Any  # datasets over ``rows``, on the raw inputs
     valid: Any
+    full: Any  # with a guard: every row, for the probe's refit when the probe wins; else None
+    clean: Any  # with ``augment``: the training rows without augmentation (frozen features)
     criterion: nn.Module
     runtime: Runtime
     accelerator: Any
     training: Training
     seed: int | None
-    features: (
-        FeatureIdentity | None
-    )  # None: frozen features are not shared (cache off, augmentation)
+    features: FeatureIdentity | None  # None: frozen features are not shared (cache off)
     base_weights: str | None = None  # the digest of the weights it starts from (the model card's)
+    deadline: float | None = None  # ``time_budget``: when the fit must end (``_budget.clock``)
+    adapter: Any = None  # the adapters attached to the trainable blocks (``_adapter.AdapterPlan``)
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,7 @@ class StageRecord:
     epochs: int
     seconds: float
     interrupted: bool = False
+    budget_cut: bool = False  # ``time_budget`` ended it before its planned epochs
 
 
 @dataclass(frozen=True)
@@ -105,9 +111,12 @@ class FitState:
     prefix_key: str | None = None  # where that net's frozen-feature rows are stored, if shared
     history: tuple[dict[str, Any], ...] = ()  # epoch rows, each with its "stage"
     records: tuple[StageRecord, ...] = ()
+    best: str | None = None  # the stage whose state the fit ended in (the guard's choice)
+    score: tuple[float, float] | None = None  # that state's validation score (guard)
     tuned: bool = False  # a stage trained blocks below the cache boundary: no shared rows
     n_trainable: int = 0  # the most backbone parameters a stage trained
     interrupted: bool = False  # the last stage was cut short by Ctrl-C
+    cut: bool = False  # the last stage was cut short by the time budget
 
 
 def draw_seed(random_state: Any) -> int | None:
@@ -171,3 +180,19 @@ def target_rows(y: dict[str, torch.Tensor], idx: np.ndarray) -> dict[str, torch.
     """Rows ``idx`` of every target tensor (``"y"`` and the weights ``"w"``)."""
     index = torch.as_tensor(idx, dtype=torch.long)
     return {k: v[index] for k, v in y.items()}
+
+
+def plan_datasets(prepared: Any, inputs: Any, rows: Rows, y: dict[str, Any]) -> dict[str, Any]:
+    """The plan's datasets: the training rows (through the training transform, and clean for
+    frozen features when that transform is random), the validation rows, and with a guard
+    every row (the probe's refit when the probe wins)."""
+
+    def rows_of(idx: np.ndarray, training: bool = False) -> Any:
+        return prepared.dataset(inputs, idx, target_rows(y, idx), training=training)
+
+    return {
+        "train": rows_of(rows.train, training=True),
+        "clean": rows_of(rows.train) if prepared.augments else None,
+        "valid": None if rows.valid is None else rows_of(rows.valid),
+        "full": rows_of(np.arange(len(inputs))) if rows.guard else None,
+    }

@@ -56,12 +56,12 @@ def flag() -> Field:
     return Field(check)
 
 
-def one_of(options: Any) -> Field:
+def one_of(options: Any, *, required: bool = True) -> Field:
     def check(value: Any, where: str, state: dict) -> None:
         if not isinstance(value, str) or value not in options:
             raise _must(where, f"one of {sorted(options)}", value)
 
-    return Field(check)
+    return Field(check, required)
 
 
 def cache_key(*, required: bool = True) -> Field:
@@ -76,7 +76,7 @@ def cache_key(*, required: bool = True) -> Field:
     return Field(check, required)
 
 
-def history() -> Field:
+def history(*, required: bool = True) -> Field:
     def check(value: Any, where: str, state: dict) -> None:
         if not isinstance(value, list) or not all(
             isinstance(row, dict)
@@ -85,7 +85,7 @@ def history() -> Field:
         ):
             raise _must(where, "a list of dicts of numbers and strings (one per epoch)", value)
 
-    return Field(check)
+    return Field(check, required)
 
 
 def labels() -> Field:
@@ -189,6 +189,7 @@ class SaveLoadMixin:
             fitted=fitted,
             module=self._network(),
             tokenizer=getattr(self, "tokenizer_", None),
+            keep=self._saved_tensors(),
             readme=None if card is None else card.render(),
         )
 
@@ -238,9 +239,11 @@ class SaveLoadMixin:
             backbone = rebuild_backbone(
                 spec, hf_config=config, trust_remote_code=trust_remote_code, pooling=pooling
             )
+            estimator._rebuild_adapters(backbone, state)  # before the network freezes blocks
             return estimator._network_from_state(backbone, state)
 
-        network = saved.load_weights(build)
+        network = saved.load_weights(build, only=estimator._saved_tensors(state))
+        estimator._restore_base(network, spec, state)
         prep = estimator._restore_inputs(spec, state, saved, trust_remote_code)
         # rebuilt from the checked fitted.json: README.md is never read
         card = model_card.from_saved(state.get("model_card_"), spec, cls.__name__)
@@ -251,6 +254,16 @@ class SaveLoadMixin:
             key = fingerprint("saved", estimator.prefix_key_, saved.digest(), layout)
             estimator._saved_rows_key = key
         return estimator
+
+    def _saved_tensors(self, fitted: dict[str, Any] | None = None) -> Callable[[str], bool] | None:
+        """Which tensors of the network a save holds (None: all of them)."""
+        return None
+
+    def _rebuild_adapters(self, backbone: Any, state: dict[str, Any]) -> None:
+        """Attach what a fit added to the backbone (nothing, unless it says otherwise)."""
+
+    def _restore_base(self, network: Any, spec: CheckpointSpec, state: dict[str, Any]) -> None:
+        """Fill what a save leaves out of the network (nothing, unless it says otherwise)."""
 
     def _cache_keys(self) -> dict[str, Any]:
         """Where the feature cache keeps this estimator's frozen rows. A loaded estimator reads the

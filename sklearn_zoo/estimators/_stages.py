@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -17,10 +17,13 @@ from ..contrastive import PairDataset, PairModule, sample_pairs
 from ..features import FrozenFeatures
 from ..module import ZooModule
 from ..training import release_accelerator
+from ._averaging import WeightAverage
+from ._budget import StageClock, shorten_hint
 from ._card import fit_card
+from ._guard import Guard, final_key
 from ._plan import FitPlan, FitState, StageRecord
 from ._strategy import auto_epochs, contrastive_pairs, from_trained_head, keeps_norm_stats
-from ._train import train_net
+from ._train import train_net, trainable_state
 
 
 def freeze(plan: FitPlan, state: FitState, k: int) -> FitState:
@@ -31,16 +34,37 @@ def freeze(plan: FitPlan, state: FitState, k: int) -> FitState:
 
 def probe(plan: FitPlan, state: FitState) -> FitState:
     """The head on the frozen backbone, whose features are computed once per sample."""
-    return _train_head(plan, freeze(plan, state, plan.backbone.num_blocks), "probe")
+    state = _train_head(plan, freeze(plan, state, plan.backbone.num_blocks), "probe")
+    return replace(state, best="probe", score=final_key(state.history))
 
 
 def finetune(plan: FitPlan, state: FitState) -> FitState:
-    """The head and the blocks ``freeze_depth`` leaves trainable, together."""
-    state = _train_head(plan, freeze(plan, state, plan.freeze_k), "finetune")
+    """The head and the blocks ``freeze_depth`` leaves trainable, together. Under the guard (LP-FT
+    with validation rows) it keeps its best epoch, or gives the probe back if none beat it."""
+    probe_state, guard = state, None
+    if plan.rows.guard and state.best == "probe":
+        guard = Guard(plan.target.kind == "multiclass", to_beat=state.score)
+    state = _train_head(plan, freeze(plan, state, plan.freeze_k), "finetune", guard)
     if from_trained_head(plan.strategy, "finetune"):
         training = plan.training
         warn_if_fine_tuning_undid_probe(state.history, training.lr, training.backbone_lr_scale)
-    return state
+    if guard is not None and guard.best_epoch_ is None:
+        state.net.module_.load_state_dict(guard.start_, strict=False)
+        return _back_to_probe(plan, probe_state, state)
+    return replace(state, best="finetune", score=None if guard is None else guard.best_key_)
+
+
+def _back_to_probe(plan: FitPlan, probe_state: FitState, state: FitState) -> FitState:
+    """The probe's net back (no fine-tuning epoch beat it on validation; its weights are restored),
+    its head refit on every row, validation rows included: on cached features it is cheap."""
+    plan.backbone.freeze(plan.backbone.num_blocks)
+    kept = replace(state, net=probe_state.net, prefix_key=probe_state.prefix_key, tuned=False)
+    if plan.full is not None:
+        training = replace(plan.training, early_stopping=False)
+        kept = _train_head(
+            replace(plan, train=plan.full, clean=None, valid=None, training=training), kept, "probe"
+        )
+    return replace(kept, best="probe", score=probe_state.score, cut=state.cut)
 
 
 def contrastive(plan: FitPlan, state: FitState) -> FitState:
@@ -63,10 +87,11 @@ def contrastive(plan: FitPlan, state: FitState) -> FitState:
         lr=training.lr * training.backbone_lr_scale,
         backbone_lr_scale=1.0,
         max_epochs=1,
+        callbacks=_watch(plan, "contrastive", None, False),
     )
     release_accelerator(net)
     history = state.history + epoch_rows(net, "contrastive")
-    return replace(state, history=history, tuned=True)
+    return replace(state, history=history, tuned=True, cut=_cut(net))
 
 
 STAGES: dict[str, Callable[[FitPlan, FitState], FitState]] = {
@@ -76,8 +101,10 @@ STAGES: dict[str, Callable[[FitPlan, FitState], FitState]] = {
 }
 
 
-def _train_head(plan: FitPlan, state: FitState, stage: str) -> FitState:
-    """Train backbone and head as frozen now, on frozen features where the cache can hold them."""
+def _train_head(plan: FitPlan, state: FitState, stage: str, guard: Guard | None = None) -> FitState:
+    """Train backbone and head as frozen now, on frozen features where the cache can hold them.
+    A ``guard`` ends it in its best epoch on validation (and keeps the weights it started from
+    as ``start_``); in a guarded fit, validation rows get their accuracy recorded all the same."""
     split = plan.backbone.frozen_blocks
     plan.backbone.frozen_norm_stats = keeps_norm_stats(plan.strategy)
     runtime = plan.runtime
@@ -85,6 +112,7 @@ def _train_head(plan: FitPlan, state: FitState, stage: str) -> FitState:
         plan.backbone, plan.head, split=split, channels_last=runtime.trains_channels_last
     )
     module = runtime.arrange(module, trainable=True)
+    start = trainable_state(module) if guard is not None else None
     train, valid, key = _frozen_datasets(plan, state, split)
     lr, backbone_lr_scale = plan.training.lr, plan.training.backbone_lr_scale
     if from_trained_head(plan.strategy, stage):
@@ -98,7 +126,13 @@ def _train_head(plan: FitPlan, state: FitState, stage: str) -> FitState:
         lr=lr,
         backbone_lr_scale=backbone_lr_scale,
         max_epochs=_epochs(plan, stage, len(train)),
+        callbacks=_watch(plan, stage, guard, valid is not None),
     )
+    if guard is not None:
+        guard.start_ = start
+        if guard.best_epoch_ not in (None, len(net.history)):
+            net.module_.load_state_dict(guard.best_state_, strict=False)
+        guard.best_state_ = None  # the copy is not needed any more
     net = release_accelerator(net)  # a plain ZooNet: pickles without the Accelerator
     return replace(
         state,
@@ -106,13 +140,43 @@ def _train_head(plan: FitPlan, state: FitState, stage: str) -> FitState:
         prefix_key=key,
         history=state.history + epoch_rows(net, stage),
         interrupted=getattr(net, "interrupted_", False),
+        cut=_cut(net),
     )
+
+
+def _watch(plan: FitPlan, stage: str, guard: Guard | None, scored: bool) -> list[tuple[str, Any]]:
+    """A stage's own callbacks: its clock (estimate, ETA, ``time_budget``), and in a guarded fit
+    the guard (or, outside LP-FT's fine-tuning, the validation accuracy it compares alone)."""
+    training = plan.training
+    watch: list[tuple[str, Any]] = []
+    if scored and plan.rows.guard:
+        classify = plan.target.kind == "multiclass"
+        watch.append(("guard", guard or Guard(classify, keep=False)))
+    if training.ema_decay and stage != "probe":  # after the guard: it copies averaged weights
+        watch.append(("weight_average", WeightAverage(training.ema_decay)))
+    stage_clock = StageClock(
+        stage,
+        deadline=plan.deadline,
+        hint=shorten_hint(plan.spec.modality, stage),
+        verbose=training.verbose,
+        warn=stage != "probe",
+        cut_first_epoch=guard is not None or stage == "contrastive",
+    )
+    return [*watch, ("stage_clock", stage_clock)]
+
+
+def _cut(net: Any) -> bool:
+    """Whether the time budget cut the net's training short."""
+    return any(isinstance(cb, StageClock) and cb.stopped_ for _, cb in net.callbacks_)
 
 
 def _frozen_datasets(plan: FitPlan, state: FitState, split: int) -> tuple[Any, Any, str | None]:
     """The stage's datasets, as the output of the ``split`` frozen blocks where they can be cut
-    there (then with the store key of those rows: None once a stage has tuned those blocks)."""
+    there (then with the store key of those rows: None once a stage has tuned those blocks).
+    Augmented images are random: only a probe, on the clean images, has frozen features."""
     if plan.features is None or split == 0 or not plan.backbone.can_split_at(split):
+        return plan.train, plan.valid, None
+    if plan.clean is not None and split < plan.backbone.num_blocks:
         return plan.train, plan.valid, None
     frozen = FrozenFeatures(
         plan.backbone,
@@ -123,7 +187,8 @@ def _frozen_datasets(plan: FitPlan, state: FitState, split: int) -> tuple[Any, A
         num_workers=plan.training.num_workers,
         verbose=plan.training.verbose,
     )
-    return frozen.wrap(plan.train), frozen.wrap(plan.valid), frozen.key
+    train = plan.train if plan.clean is None else plan.clean
+    return frozen.wrap(train), frozen.wrap(plan.valid), frozen.key
 
 
 def _epochs(plan: FitPlan, stage: str, n_train: int) -> int:
@@ -151,9 +216,10 @@ def run_stages(plan: FitPlan) -> FitState:
         record = StageRecord(
             stage,
             frozen_blocks=plan.backbone.frozen_blocks,
-            epochs=len(state.history) - done,
+            epochs=sum(row["stage"] == stage for row in state.history[done:]),
             seconds=time.perf_counter() - start,
             interrupted=state.interrupted,
+            budget_cut=state.cut,
         )
         state = replace(state, records=(*state.records, record))
         if state.interrupted:
@@ -206,6 +272,8 @@ def fitted_attributes(plan: FitPlan, state: FitState) -> dict[str, Any]:
         "spec_": plan.spec,
         "history_": list(state.history),
         "strategy_": plan.strategy,
+        "best_stage_": state.best,
+        "stages_": [asdict(record) for record in state.records],
         "prefix_key_": state.prefix_key,
         "n_blocks_": plan.backbone.num_blocks,
         "n_frozen_blocks_": net.module_.split,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any, Literal
 
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
 from torch import nn
@@ -53,14 +54,22 @@ class Target:
     codes: np.ndarray | None = None  # class codes of a single-label y (stratified split, pairs)
     class_sample_weight: np.ndarray | None = None
 
-    def criterion(self) -> nn.Module:
-        """The per-sample loss of this kind of target (reduced by the net, with sample weights)."""
+    def criterion(self, label_smoothing: float = 0.0) -> nn.Module:
+        """The per-sample loss of this kind of target (reduced by the net, with sample weights);
+        ``label_smoothing`` for single-label classes (cross-entropy's own)."""
+        if label_smoothing and self.kind == "multiclass":
+            return nn.CrossEntropyLoss(reduction="none", label_smoothing=label_smoothing)
         return _LOSSES[self.kind](reduction="none")
 
     @property
     def min_class_count(self) -> int:
         """Samples of the rarest class (0 unless single-label)."""
         return int(np.bincount(self.codes).min()) if self.codes is not None else 0
+
+    @property
+    def mean_class_count(self) -> float:
+        """Samples per class on average (0 unless single-label)."""
+        return len(self.codes) / self.n_outputs if self.codes is not None else 0.0
 
 
 def _as_target(y: Any, n_samples: int) -> np.ndarray:
@@ -375,3 +384,4 @@ class ZooRegressorMixin(RegressorMixin):
 
 
 CLASS_WEIGHT_CONSTRAINT = {"class_weight": [StrOptions({"balanced"}), dict, None]}
+LABEL_SMOOTHING_CONSTRAINT = {"label_smoothing": [Interval(Real, 0, 1, closed="left")]}

@@ -23,10 +23,11 @@ def train_net(
     lr: float,
     backbone_lr_scale: float,
     max_epochs: int,
+    callbacks: list[tuple[str, Any]] | None = None,
 ) -> Any:
     """Build the skorch net and fit it. A GPU out-of-memory error halves ``batch_size`` and
     starts again from the initial weights, down to 1 (with a warning each time)."""
-    initial = _trainable_state(module)
+    initial = trainable_state(module)
     batch_size = plan.training.batch_size
     while True:
         net = _build(
@@ -39,6 +40,7 @@ def train_net(
             lr=lr,
             backbone_lr_scale=backbone_lr_scale,
             max_epochs=max_epochs,
+            stage_callbacks=callbacks,
         )
         try:
             net.fit(train, None)
@@ -56,7 +58,7 @@ def train_net(
             module.load_state_dict(initial, strict=False)
 
 
-def _trainable_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+def trainable_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     """The weights that training changes (trainable parameters, buffers), for a fresh restart."""
     return {
         name: t.detach().to("cpu", copy=True)
@@ -96,6 +98,7 @@ def _build(
         accelerator=plan.accelerator,
         compile=training.compile,
         extra=training.net_params,
+        early_stopping=training.early_stopping,
     )
 
 

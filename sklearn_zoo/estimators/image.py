@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._adapter import ADAPTER_CONSTRAINTS
 from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
 from ._docs import ATTRS_DOC, params_doc, see_also
 from ._modalities import IMAGE_CONSTRAINTS, ImageInputMixin
-from ._tasks import CLASS_WEIGHT_CONSTRAINT, ZooClassifierMixin, ZooRegressorMixin
+from ._tasks import (
+    CLASS_WEIGHT_CONSTRAINT,
+    LABEL_SMOOTHING_CONSTRAINT,
+    ZooClassifierMixin,
+    ZooRegressorMixin,
+)
 
 
 class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimatorMixin):
@@ -45,7 +51,13 @@ class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimato
     """
     )
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, **IMAGE_CONSTRAINTS, **CLASS_WEIGHT_CONSTRAINT}
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        **ADAPTER_CONSTRAINTS,
+        **IMAGE_CONSTRAINTS,
+        **CLASS_WEIGHT_CONSTRAINT,
+        **LABEL_SMOOTHING_CONSTRAINT,
+    }
 
     def __init__(
         self,
@@ -55,19 +67,28 @@ class PretrainedImageClassifier(ImageInputMixin, ZooClassifierMixin, ZooEstimato
         freeze_depth: Any = 0,
         head_size: Any = (),
         head_dropout: float = 0.0,
+        adapter: str | None = None,
+        adapter_rank: int = 8,
+        adapter_alpha: float | None = None,
+        adapter_dropout: float = 0.0,
+        adapter_targets: Any = "auto",
         lr: float = 1e-3,
         backbone_lr_scale: float = 1.0,
         max_epochs: int | None = None,
+        time_budget: Any = None,
         batch_size: int = 32,
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,
         schedule: str = "cosine",
+        ema_decay: float | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
         class_weight: Any = None,
+        label_smoothing: float = 0.0,
         image_size: int | None = None,
         augment: Any = False,
+        tta: bool = False,
         max_image_pixels: int | None = 40_000_000,
         pretrained: bool = True,
         cache: bool = True,
@@ -112,7 +133,7 @@ class PretrainedImageRegressor(ImageInputMixin, ZooRegressorMixin, ZooEstimatorM
     """
     )
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, **IMAGE_CONSTRAINTS}
+    _parameter_constraints = {**COMMON_CONSTRAINTS, **ADAPTER_CONSTRAINTS, **IMAGE_CONSTRAINTS}
 
     def __init__(
         self,
@@ -122,18 +143,26 @@ class PretrainedImageRegressor(ImageInputMixin, ZooRegressorMixin, ZooEstimatorM
         freeze_depth: Any = 0,
         head_size: Any = (),
         head_dropout: float = 0.0,
+        adapter: str | None = None,
+        adapter_rank: int = 8,
+        adapter_alpha: float | None = None,
+        adapter_dropout: float = 0.0,
+        adapter_targets: Any = "auto",
         lr: float = 1e-3,
         backbone_lr_scale: float = 1.0,
         max_epochs: int | None = None,
+        time_budget: Any = None,
         batch_size: int = 32,
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,
         schedule: str = "cosine",
+        ema_decay: float | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
         image_size: int | None = None,
         augment: Any = False,
+        tta: bool = False,
         max_image_pixels: int | None = 40_000_000,
         pretrained: bool = True,
         cache: bool = True,

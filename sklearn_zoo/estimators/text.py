@@ -7,11 +7,17 @@ from typing import Any
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._adapter import ADAPTER_CONSTRAINTS
 from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
 from ._docs import ATTRS_DOC, params_doc, see_also
 from ._modalities import TEXT_CONSTRAINTS, TextInputMixin
 from ._strategy import TEXT_CLASSIFIER_STRATEGIES
-from ._tasks import CLASS_WEIGHT_CONSTRAINT, ZooClassifierMixin, ZooRegressorMixin
+from ._tasks import (
+    CLASS_WEIGHT_CONSTRAINT,
+    LABEL_SMOOTHING_CONSTRAINT,
+    ZooClassifierMixin,
+    ZooRegressorMixin,
+)
 
 _TEXT_ATTRS = """    tokenizer_ : transformers tokenizer
         The checkpoint's tokenizer.
@@ -57,8 +63,10 @@ class PretrainedTextClassifier(TextInputMixin, ZooClassifierMixin, ZooEstimatorM
 
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
+        **ADAPTER_CONSTRAINTS,
         **TEXT_CONSTRAINTS,
         **CLASS_WEIGHT_CONSTRAINT,
+        **LABEL_SMOOTHING_CONSTRAINT,
         "strategy": [StrOptions(set(TEXT_CLASSIFIER_STRATEGIES))],
         "contrastive_pairs": [Interval(Integral, 1, None, closed="left"), None],
     }
@@ -71,17 +79,25 @@ class PretrainedTextClassifier(TextInputMixin, ZooClassifierMixin, ZooEstimatorM
         freeze_depth: Any = 0,
         head_size: Any = (),
         head_dropout: float = 0.0,
+        adapter: str | None = None,
+        adapter_rank: int = 8,
+        adapter_alpha: float | None = None,
+        adapter_dropout: float = 0.0,
+        adapter_targets: Any = "auto",
         lr: float = 1e-3,
         backbone_lr_scale: float = 0.1,
         max_epochs: int | None = None,
+        time_budget: Any = None,
         batch_size: int = 32,
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,
         schedule: str = "cosine",
+        ema_decay: float | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
         class_weight: Any = None,
+        label_smoothing: float = 0.0,
         contrastive_pairs: int | None = None,
         max_length: int | None = None,
         pooling: str | None = None,
@@ -129,7 +145,7 @@ class PretrainedTextRegressor(TextInputMixin, ZooRegressorMixin, ZooEstimatorMix
     """
     )
 
-    _parameter_constraints = {**COMMON_CONSTRAINTS, **TEXT_CONSTRAINTS}
+    _parameter_constraints = {**COMMON_CONSTRAINTS, **ADAPTER_CONSTRAINTS, **TEXT_CONSTRAINTS}
 
     def __init__(
         self,
@@ -139,13 +155,20 @@ class PretrainedTextRegressor(TextInputMixin, ZooRegressorMixin, ZooEstimatorMix
         freeze_depth: Any = 0,
         head_size: Any = (),
         head_dropout: float = 0.0,
+        adapter: str | None = None,
+        adapter_rank: int = 8,
+        adapter_alpha: float | None = None,
+        adapter_dropout: float = 0.0,
+        adapter_targets: Any = "auto",
         lr: float = 1e-3,
         backbone_lr_scale: float = 0.1,
         max_epochs: int | None = None,
+        time_budget: Any = None,
         batch_size: int = 32,
         weight_decay: float = 0.01,
         warmup_fraction: float = 0.1,
         schedule: str = "cosine",
+        ema_decay: float | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -24,20 +25,26 @@ def make_transform(
     """The checkpoint's eval transform on uint8/float CHW tensors: resize to
     ``pre.resize_for(size)`` (the one rule, see :class:`ImagePreprocessing`), center crop, normalize.
 
-    ``augment=True`` swaps the resize + crop for a light RandomResizedCrop; a callable is applied
-    before normalization.
+    ``augment="light"`` (or ``True``) swaps the resize + crop for a RandomResizedCrop and a
+    horizontal flip; ``"strong"`` adds TrivialAugmentWide before normalization and
+    RandomErasing after it; a callable is applied before normalization.
     """
     size = int(size or pre.size)
     interp = _INTERPOLATION[pre.interpolation]
-    if augment is True:
+    erase: list = []
+    if augment in (True, "light", "strong"):
         geometry: list = [
-            v2.RandomResizedCrop(size, scale=(0.7, 1.0), interpolation=interp, antialias=True)
+            v2.RandomResizedCrop(size, scale=(0.5, 1.0), interpolation=interp, antialias=True),
+            v2.RandomHorizontalFlip(),
         ]
+        if augment == "strong":
+            geometry.append(v2.TrivialAugmentWide(interpolation=v2.InterpolationMode.BILINEAR))
+            erase = [v2.RandomErasing(p=0.25)]
     elif pre.crop == "squash":
-        geometry = [v2.Resize((size, size), interpolation=interp, antialias=True)]
+        geometry = [first_resize(pre, size)]
     else:
         crop = v2.CenterCrop(size) if pre.crop == "center" else CenterCropFloor(size)
-        geometry = [v2.Resize(pre.resize_for(size), interpolation=interp, antialias=True), crop]
+        geometry = [first_resize(pre, size), crop]
     if callable(augment):
         geometry.append(augment)
     return v2.Compose(
@@ -45,8 +52,21 @@ def make_transform(
             *geometry,
             v2.ToDtype(torch.float32, scale=True),
             v2.Normalize(list(pre.mean), list(pre.std)),
+            *erase,
         ]
     )
+
+
+def first_resize(pre: ImagePreprocessing, size: int) -> v2.Resize:
+    """The resize the eval transform starts with (a fit stores its images through it once)."""
+    interp = _INTERPOLATION[pre.interpolation]
+    target = (size, size) if pre.crop == "squash" else pre.resize_for(size)
+    return v2.Resize(target, interpolation=interp, antialias=True)
+
+
+def mirrored(transform: Callable) -> v2.Compose:
+    """``transform``, then a left-right flip of its output (test-time augmentation)."""
+    return v2.Compose([transform, v2.Lambda(functools.partial(torch.flip, dims=[-1]))])
 
 
 class CenterCropFloor(v2.Transform):

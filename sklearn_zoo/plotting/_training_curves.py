@@ -57,9 +57,10 @@ def _is_number(value: Any) -> bool:
 class TrainingCurvesDisplay:
     """Per-epoch training curves of a fitted estimator, stage after stage.
 
-    ``train_loss`` and, when the fit held out a validation set (``early_stopping=True``),
-    ``valid_loss`` with the best epoch of each stage circled; per-epoch scores (``valid_acc`` from
-    a skorch ``EpochScoring`` callback, say) on a second y-axis at the right. A fit of several
+    ``train_loss`` and, when the fit held out a validation set (``early_stopping=True``, or
+    LP-FT's guard), ``valid_loss`` with the best epoch of each stage circled; per-epoch scores
+    (the ``valid_acc`` such fits record, or a skorch ``EpochScoring`` callback's) on a second
+    y-axis at the right. A fit of several
     stages (``strategy="lp-ft"`` or ``"contrastive"``) is drawn end to end: each stage named at
     the top, its line broken from the next by a dotted rule, the x axis counting epochs over the
     whole fit. Create it with :meth:`from_estimator`; ``plot`` draws it again elsewhere.
@@ -96,8 +97,8 @@ class TrainingCurvesDisplay:
     >>> clf = PretrainedImageClassifier(image_size=32, max_epochs=3, early_stopping=True,
     ...                                 validation_fraction=0.25, random_state=0)
     >>> display = TrainingCurvesDisplay.from_estimator(clf.fit(X[:80], y[:80]))
-    >>> sorted(display.lines_)
-    ['train_loss', 'valid_loss']
+    >>> sorted(display.lines_)  # valid_acc: the validation accuracy every fit records
+    ['train_loss', 'valid_acc', 'valid_loss']
     >>> [text.get_text() for text in display.ax_.texts]  # the stages of the default LP-FT
     ['probe', 'finetune']
     """

@@ -121,7 +121,11 @@ def test_round_trip_in_a_fresh_process_without_network(
     )
     assert result.returncode == 0, result.stderr[-3000:]
     for path, want in expected.items():
-        np.testing.assert_array_equal(np.load(path, allow_pickle=False), want)
+        got = np.load(path, allow_pickle=False)
+        if want.dtype.kind == "f":  # float32 kernels over other batch compositions: last bits
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+        else:
+            np.testing.assert_array_equal(got, want)
 
 
 def test_params_and_fitted_attributes_round_trip(tiny_image_checkpoint, image_data, tmp_path):

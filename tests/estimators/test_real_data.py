@@ -83,10 +83,14 @@ def test_pretrained_fine_tuning_beats_random_init(digits_split):
     assert pretrained >= scratch + 0.08, (pretrained, scratch)  # measured 0.947 vs 0.761
 
 
-def test_lp_ft_at_a_rate_too_high_for_the_backbone_warns(digits_split):
+def test_lp_ft_at_a_rate_too_high_for_the_backbone_warns_and_the_guard_keeps_the_probe(
+    digits_split,
+):
     # BatchNorm statistics stay fixed in LP-FT's second stage: at lr 3e-3 on every block the
-    # features fall apart (measured: accuracy 0.10, training loss 0.06 -> 2.31). Say so.
-    X, y, _, _ = digits_split
+    # features fall apart (measured: accuracy 0.10, training loss 0.06 -> 2.31). Say so; the
+    # guard scores every fine-tuning epoch at 0.10 on validation against the probe's 0.95 and
+    # gives the probe back (measured: 0.850 on the test digits).
+    X, y, X_test, y_test = digits_split
     clf = PretrainedImageClassifier(
         freeze_depth=0,
         image_size=64,
@@ -98,6 +102,8 @@ def test_lp_ft_at_a_rate_too_high_for_the_backbone_warns(digits_split):
     )
     with pytest.warns(UserWarning, match="too high for the backbone.*backbone_lr_scale"):
         clf.fit(X, y)
+    assert clf.best_stage_ == "probe" and clf.n_frozen_blocks_ == clf.n_blocks_
+    assert clf.score(X_test, y_test) >= 0.8
 
 
 def test_defaults_beat_the_probe_and_plain_fine_tuning_on_50_digits():

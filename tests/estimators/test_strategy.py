@@ -119,7 +119,10 @@ def test_lp_ft_fits_the_head_first_then_fine_tunes_everything_at_the_lower_rate(
         schedule="constant",
         **FAST,
     )
-    probe = PretrainedImageClassifier(tiny_image_checkpoint, strategy="probe", **common).fit(X, y)
+    # LP-FT's guard holds 10% of the rows out for validation; so does early stopping
+    probe = PretrainedImageClassifier(
+        tiny_image_checkpoint, strategy="probe", early_stopping=True, **common
+    ).fit(X, y)
     rec = RecordLR()
     lpft = PretrainedImageClassifier(
         tiny_image_checkpoint,
@@ -217,6 +220,26 @@ def test_auto_picks_contrastive_for_few_shot_text_and_lp_ft_otherwise(
         .strategy_
         == "lp-ft"
     )
+
+
+def test_the_auto_rule_is_bounded_on_imbalanced_classes():
+    # issue 15.4: 495 + 17 texts ran the pair stage on 512 texts; the average class decides
+    rule = dict(modality="text", classifier=True, multilabel=False)
+    assert resolve_strategy("auto", **rule, min_class_count=17, mean_class_count=256) == "lp-ft"
+    assert resolve_strategy("auto", **rule, min_class_count=20, mean_class_count=24) == (
+        "contrastive"
+    )
+    assert resolve_strategy("auto", **rule, min_class_count=17, mean_class_count=450) == "lp-ft"
+
+
+def test_auto_on_imbalanced_texts_fits_lp_ft(tiny_text_checkpoint, text_data):
+    X, y = text_data
+    keep = np.r_[np.flatnonzero(y == "pos"), np.flatnonzero(y == "neg")[:4]]  # 20 + 4 texts
+    clf = PretrainedTextClassifier(tiny_text_checkpoint, max_epochs=1, batch_size=8)
+    clf.fit(X[keep], y[keep])
+    assert clf.strategy_ == "contrastive"  # 12 a class on average: few-shot
+    many = np.r_[np.repeat(np.flatnonzero(y == "pos"), 4), np.flatnonzero(y == "neg")[:4]]
+    assert clf.fit(X[many], y[many]).strategy_ == "lp-ft"  # 80 + 4: 42 a class on average
 
 
 @pytest.mark.parametrize(

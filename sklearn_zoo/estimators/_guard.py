@@ -1,0 +1,127 @@
+"""The guard of a two-stage fit: every epoch scored on the held-out validation rows, and the best
+state kept, the probe's included, so fine-tuning never ends worse than the probe it started from."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback
+
+from ._plan import Rows, split_rows
+from ._strategy import guarded
+from ._train import trainable_state
+
+
+def guard_rows(
+    n: int, validation_fraction: float, codes: np.ndarray | None, seed: int | None
+) -> Rows | None:
+    """The guard's validation rows: ``validation_fraction`` of ``n`` and at least one per class,
+    stratified; None when the data are too few to hold any out (a class with fewer than 3
+    samples, or fewer than 4 samples)."""
+    n_valid = math.ceil(validation_fraction * n)
+    if codes is not None:
+        counts = np.bincount(codes)
+        if counts.min() < 3:
+            return None
+        n_valid = max(n_valid, len(counts))
+    if n < 4 or n_valid >= n:
+        return None
+    return split_rows(n, n_valid / n, codes, seed)
+
+
+def held_out(
+    n: int,
+    fraction: float,
+    codes: np.ndarray | None,
+    seed: int | None,
+    early_stopping: bool,
+    strategy: str,
+) -> Rows:
+    """The validation rows of early stopping, or of the guard of a strategy that has one;
+    none held out when neither asks, or when the data are too few for the guard."""
+    guard = guarded(strategy)
+    if early_stopping:
+        return replace(split_rows(n, fraction, codes, seed), guard=guard)
+    rows = guard_rows(n, fraction, codes, seed) if guard else None
+    return Rows(np.arange(n)) if rows is None else replace(rows, guard=True)
+
+
+def score_key(row: dict[str, Any]) -> tuple[float, float]:
+    """How an epoch ranks on validation: higher accuracy first (classifiers), then lower loss."""
+    return (row.get("valid_acc", 0.0), -row["valid_loss"])
+
+
+def final_key(history: Sequence[dict[str, Any]]) -> tuple[float, float] | None:
+    """The validation score of the state a stage ended in: its best-loss epoch when early
+    stopping restored one, else its last epoch; None without validation rows."""
+    scored = [row for row in history if "valid_loss" in row]
+    if not scored:
+        return None
+    restored = [row for row in scored if row.get("valid_loss_best")]
+    kept = restored[-1] if restored and restored[-1] is not scored[-1] else scored[-1]
+    return score_key(kept)
+
+
+class Guard(Callback):
+    """Scores each epoch on the validation rows (``valid_acc`` for a single-label classifier,
+    from the predictions skorch already made) and keeps a copy of the best epoch's trainable
+    state. ``to_beat`` is the score of the state training started from (the probe's): a
+    classifier's epoch is kept unless its validation accuracy is below the probe's by more than
+    one sample and one binomial standard error (a few validation samples are noisy; the guard
+    is there for the epochs that are clearly worse); a regressor's when its loss is lower. ``best_epoch_`` is None
+    when no epoch was kept. ``keep=False`` only records the accuracy."""
+
+    def __init__(
+        self, classify: bool, to_beat: tuple[float, float] | None = None, keep: bool = True
+    ) -> None:
+        self.classify = classify
+        self.to_beat = to_beat
+        self.keep = keep
+
+    def initialize(self) -> Guard:
+        self.best_key_ = self.to_beat
+        self.best_state_: dict[str, torch.Tensor] | None = None
+        self.best_epoch_: int | None = None
+        self._correct = self._seen = 0
+        return self
+
+    def on_epoch_begin(self, net: Any, **kwargs: Any) -> None:
+        self._correct = self._seen = 0
+
+    def on_batch_end(
+        self, net: Any, batch: Any = None, training: bool = False, **kwargs: Any
+    ) -> None:
+        y_pred = kwargs.get("y_pred")
+        if training or not self.classify or y_pred is None:
+            return
+        target = batch[1]["y"] if isinstance(batch[1], dict) else batch[1]
+        predicted = y_pred.detach().argmax(dim=1).cpu()
+        self._correct += int((predicted == target.cpu()).sum())
+        self._seen += len(target)
+
+    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:
+        row = net.history[-1]
+        if "valid_loss" not in row:
+            return
+        if self._seen:
+            net.history.record("valid_acc", self._correct / self._seen)
+        key = score_key(net.history[-1])
+        if not self.keep:
+            return
+        if self._better(key):
+            self.best_key_, self.best_epoch_ = key, len(net.history)
+            self.best_state_ = trainable_state(net.module_)
+
+    def _better(self, key: tuple[float, float]) -> bool:
+        if self.best_key_ is None:
+            return True
+        if self.best_epoch_ is None and self.classify:  # against the probe: accuracy alone
+            p, n = self.best_key_[0], max(self._seen, 1)
+            # within one sample or one standard error of the probe: noise, not harm
+            return key[0] >= p - max(1 / n, math.sqrt(p * (1 - p) / n)) - 1e-9
+        return key > self.best_key_

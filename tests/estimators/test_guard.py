@@ -1,0 +1,133 @@
+"""The guarded LP-FT: validation rows held out, every fine-tuning epoch scored against the probe's
+state, and the best kept (the probe's included), on a tiny checkpoint."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from _helpers import wreck_at_epoch
+from skorch.callbacks import Callback
+
+from sklearn_zoo import PretrainedImageClassifier, PretrainedTextClassifier
+from sklearn_zoo.estimators._guard import final_key, guard_rows, score_key
+
+FAST = {"image_size": 32, "max_epochs": 3, "batch_size": 16, "random_state": 0}
+
+
+class WreckBackbone(Callback):
+    """Fine-tuning built to hurt: after every fine-tuning step the backbone is noise and the
+    head predicts class 0 whatever it sees (a third of the validation rows right)."""
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        module = net.module_
+        if training and module.split < module.backbone.num_blocks:  # a stage that tunes blocks
+            with torch.no_grad():
+                for p in module.backbone.parameters():
+                    p.normal_(0.0, 3.0)
+                module.head[-1].weight.zero_()
+                module.head[-1].bias.copy_(torch.tensor([10.0, 0.0, 0.0]))
+
+
+def _backbone_state(est):
+    return {k: v.clone() for k, v in est.net_.module_.backbone.state_dict().items()}
+
+
+def test_guard_returns_the_probe_when_fine_tuning_only_hurts(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    learns = {**FAST, "lr": 3e-2}  # the probe beats a third of the validation rows
+    probe = PretrainedImageClassifier(tiny_image_checkpoint, strategy="probe", **learns)
+    probe.fit(X, y)
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint, net_params={"callbacks": [WreckBackbone()]}, **learns
+    ).fit(X, y)
+    assert clf.strategy_ == "lp-ft" and clf.best_stage_ == "probe"
+    assert [r["stage"] for r in clf.stages_] == ["probe", "finetune"]
+    stages = [r["stage"] for r in clf.history_]
+    assert stages == ["probe"] * 3 + ["finetune"] * 3 + ["probe"] * 3  # refit on every row
+    assert clf.n_frozen_blocks_ == clf.n_blocks_ and clf.prefix_key_ is not None
+    for name, value in _backbone_state(probe).items():  # the pretrained backbone, not the wreck
+        torch.testing.assert_close(_backbone_state(clf)[name], value)
+    tuned = [r for r in clf.history_ if r["stage"] == "finetune"]
+    probe_end = [r for r in clf.history_ if r["stage"] == "probe"][2]
+    assert all(r["valid_acc"] == pytest.approx(1 / 3) for r in tuned)
+    assert probe_end["valid_acc"] > 1 / 3
+    assert clf.predict(X).shape == y.shape
+
+
+def test_guard_keeps_fine_tuning_when_it_helps(tiny_image_checkpoint, image_data):
+    # a random tiny backbone: the probe stays near chance, fine-tuning learns
+    X, y = image_data
+    clf = PretrainedImageClassifier(tiny_image_checkpoint, **FAST).fit(X, y)
+    assert clf.best_stage_ == "finetune" and clf.n_frozen_blocks_ == 0
+    assert [r["stage"] for r in clf.stages_] == ["probe", "finetune"]
+    rows = clf.history_
+    probe_key = score_key([r for r in rows if r["stage"] == "probe"][-1])
+    best = max(score_key(r) for r in rows if r["stage"] == "finetune")
+    assert best > probe_key
+    # the validation rows were held out of training: 60 samples, 3 classes -> 6 held out
+    assert rows[0]["train_batch_count"] == 4 and rows[0]["valid_batch_count"] == 1
+
+
+def test_guard_ends_in_the_best_epoch_not_the_last(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint, net_params={"callbacks": [wreck_at_epoch(3)]}, **FAST
+    ).fit(X, y)
+    assert clf.best_stage_ == "finetune"
+    tuned = [r for r in clf.history_ if r["stage"] == "finetune"]
+    assert score_key(tuned[-1]) < max(score_key(r) for r in tuned)
+    assert torch.isfinite(torch.as_tensor(clf.predict_proba(X))).all()
+    # the kept weights are not the wrecked ones: the backbone is not N(0, 3) noise
+    weights = torch.cat([p.flatten() for p in clf.net_.module_.backbone.parameters()])
+    assert weights.std() < 2.0
+
+
+def test_no_guard_without_lp_ft_or_enough_samples(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    ft = PretrainedImageClassifier(tiny_image_checkpoint, strategy="finetune", **FAST).fit(X, y)
+    assert "valid_loss" not in ft.history_[0] and ft.best_stage_ == "finetune"
+    assert guard_rows(60, 0.1, np.repeat([0, 1, 2], 20), 0).valid.size == 6
+    assert guard_rows(9, 0.1, np.repeat([0, 1, 2], 3), 0).valid.size == 3  # one per class
+    assert guard_rows(8, 0.1, np.array([0, 0, 0, 1, 1, 1, 2, 2]), 0) is None  # a class of two
+    assert guard_rows(3, 0.5, None, 0) is None  # regression: too few
+    assert guard_rows(10, 0.1, None, 0).valid.size == 1
+
+
+def test_final_key_follows_early_stopping_restore():
+    rows = [
+        {"valid_loss": 0.5, "valid_loss_best": True, "valid_acc": 0.8},
+        {"valid_loss": 0.7, "valid_loss_best": False, "valid_acc": 0.9},
+    ]
+    assert final_key(rows) == (0.8, -0.5)
+    assert final_key(rows[:1]) == (0.8, -0.5)
+    assert final_key([{"train_loss": 1.0}]) is None
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_guard_on_text_and_saved(tiny_text_checkpoint, text_data, tmp_path, early_stopping):
+    from sklearn_zoo import load
+
+    X, y = text_data
+    clf = PretrainedTextClassifier(
+        tiny_text_checkpoint,
+        strategy="lp-ft",
+        early_stopping=early_stopping,
+        max_epochs=2,
+        batch_size=8,
+        random_state=0,
+    ).fit(X, y)
+    assert clf.best_stage_ in ("probe", "finetune")
+    assert clf.stages_[0]["stage"] == "probe"
+    clf.save(tmp_path / "m")
+    loaded = load(tmp_path / "m")
+    assert loaded.best_stage_ == clf.best_stage_ and loaded.stages_ == clf.stages_
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+def test_partial_fit_holds_nothing_out(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    clf = PretrainedImageClassifier(tiny_image_checkpoint, **FAST)
+    clf.partial_fit(X, y, classes=np.unique(y))
+    assert all("valid_loss" not in row for row in clf.history_)
+    assert clf.history_[0]["train_batch_count"] == 4  # 60 rows in batches of 16
