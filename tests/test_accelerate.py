@@ -174,7 +174,9 @@ def test_a_model_trained_through_accelerate_pickles_to_a_fresh_process(
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), clf.predict_proba(X))
+    # the child computes the frozen prefix afresh where the parent reads the fit's cached rows:
+    # float32 convolutions of other batch compositions differ in the last bits
+    np.testing.assert_allclose(np.load(tmp_path / "p.npy"), clf.predict_proba(X), rtol=1e-5)
     loaded = PretrainedImageClassifier.load(clf.save(tmp_path / "saved"))
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
 

@@ -109,7 +109,9 @@ def test_lp_ft_at_a_rate_too_high_for_the_backbone_warns_and_the_guard_keeps_the
 def test_defaults_beat_the_probe_and_plain_fine_tuning_on_50_digits():
     # issue 8: on 5 digits per class, plain fine-tuning of EfficientNet-Lite0 (from a random head,
     # BatchNorm in train mode) and the probe both trail the defaults (LP-FT with BatchNorm
-    # statistics kept, the blocks at the head's rate): 0.86 against 0.72 and 0.67 here
+    # statistics kept, the blocks at the head's rate). Issue 15's guard holds 10% of the rows out
+    # to choose between the probe and fine-tuning: 0.755 against 0.72 and 0.67 here (0.86 before
+    # the guard; the photo measurements of issue 15 decide whether that cost stays)
     X, y, X_test, y_test = _digits(5, n_test=600)
     scores = {}
     for strategy in ("auto", "probe", "finetune"):
@@ -117,8 +119,8 @@ def test_defaults_beat_the_probe_and_plain_fine_tuning_on_50_digits():
         scores[strategy] = clf.fit(X, y).score(X_test, y_test)
         if strategy == "auto":
             assert clf.strategy_ == "lp-ft"
-    assert scores["auto"] >= scores["probe"] + 0.1, scores
-    assert scores["auto"] >= scores["finetune"] + 0.08, scores
+    assert scores["auto"] >= scores["probe"] + 0.05, scores
+    assert scores["auto"] >= scores["finetune"] + 0.02, scores
 
 
 def test_image_regressor_positive_r2(digits_split):

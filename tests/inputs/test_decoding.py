@@ -226,12 +226,12 @@ def test_unreadable_files_are_refused_when_decoded_naming_their_position(tmp_pat
 
 def test_a_bad_path_stops_fit_before_any_weight_is_loaded(tmp_path, good_png, monkeypatch):
     from sklearn_zoo import PretrainedImageClassifier
-    from sklearn_zoo.estimators import _base
+    from sklearn_zoo.estimators import _continue
 
     def no_training(*args, **kwargs):
         raise AssertionError("fit started before the paths were checked")
 
-    monkeypatch.setattr(_base, "load_backbone", no_training)
+    monkeypatch.setattr(_continue, "load_backbone", no_training)
     (tmp_path / "folder").mkdir()
     with pytest.raises(ValueError, match=r"folder' \(index 3\) is a directory"):
         PretrainedImageClassifier().fit([good_png] * 3 + [str(tmp_path / "folder")], [0, 1] * 2)

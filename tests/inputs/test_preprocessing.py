@@ -50,6 +50,18 @@ def _photos():
     return [Image.fromarray(np.ascontiguousarray(a)) for a in arrays]
 
 
+# torchvision models that take ImageNet-normalized inputs and rescale them to [-1, 1] themselves
+# (``transform_input=True``): the backbone leaves that step out and its card normalizes to [-1, 1]
+TRANSFORM_INPUT = ("inception_v3", "googlenet")
+
+
+def _with_transform_input(t):
+    """torchvision's eval transform followed by the model's own ``transform_input`` step."""
+    mean = torch.tensor(t.mean)[:, None, None]
+    std = torch.tensor(t.std)[:, None, None]
+    return lambda img: (t(img) * std + mean - 0.5) / 0.5
+
+
 def _reference(spec):
     """The source's own eval transform (PIL image in, normalized CHW tensor out) and its settings."""
     if spec.source == "torchvision":
@@ -63,6 +75,8 @@ def _reference(spec):
             "mean": tuple(t.mean),
             "std": tuple(t.std),
         }
+        if spec.identifier in TRANSFORM_INPUT:  # the model rescales to [-1, 1] itself
+            return _with_transform_input(t), {**settings, "mean": (0.5,) * 3, "std": (0.5,) * 3}
         return t, settings
     if spec.source in ("timm", "package"):
         import timm
