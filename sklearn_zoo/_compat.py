@@ -1,9 +1,14 @@
-"""The private skorch, accelerate, torch and keras internals sklearn_zoo relies on, in one place.
+"""The private scikit-learn, skorch, accelerate, torch and keras internals sklearn_zoo relies on, in one place.
 ``tests/test_compat.py`` fails on a skorch or accelerate outside the versions checked here."""
 
 from __future__ import annotations
 
 from typing import Any
+
+# scikit-learn's parameter constraints: a private module, but the one its own estimators validate
+# with (``_validate_params``); every estimator module takes them from here
+from sklearn.utils._param_validation import Interval as Interval
+from sklearn.utils._param_validation import StrOptions as StrOptions
 
 # versions whose internals below were read and tested (skorch 1.1-1.3 and accelerate 0.34, 1.0, 1.5
 # and 1.10 by their source; skorch 1.4.0 and accelerate 1.15.0 by the test suite)

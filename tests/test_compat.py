@@ -96,3 +96,27 @@ def test_unwrap_accelerated_leaves_the_state_of_a_plain_net():
     assert not [v for v in vars(plain).values() if isinstance(v, Accelerator)]
     assert type(plain.module_) is torch.nn.Linear
     assert (plain.predict(X) == expected).all()
+
+
+def test_parameter_constraints_validate_as_scikit_learn_does():
+    """The private constraint classes every estimator module takes from ``_compat``: a bad value is
+    a ``ValueError`` in scikit-learn's words, a good one passes."""
+    from numbers import Real
+
+    from sklearn.base import BaseEstimator
+
+    class Probe(BaseEstimator):
+        _parameter_constraints = {
+            "rate": [_compat.Interval(Real, 0, None, closed="neither")],
+            "mode": [_compat.StrOptions({"a", "b"})],
+        }
+
+        def __init__(self, rate=1.0, mode="a"):
+            self.rate = rate
+            self.mode = mode
+
+    Probe()._validate_params()
+    with pytest.raises(ValueError, match=r"The 'rate' parameter of Probe must be a float in"):
+        Probe(rate=0)._validate_params()
+    with pytest.raises(ValueError, match=r"The 'mode' parameter of Probe must be a str among"):
+        Probe(mode="c")._validate_params()

@@ -9,9 +9,8 @@ from dataclasses import dataclass, replace
 from numbers import Integral, Real
 from typing import Any
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
 from .. import adapters
+from .._compat import Interval, StrOptions
 from ..architectures import known_checkpoint
 from ..backbones import Backbone
 from ..loading import load_backbone

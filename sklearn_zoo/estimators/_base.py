@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, is_classifier
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._compat import Interval, StrOptions
 from ..backbones import resolve_freeze_depth
 from ..features import FeatureIdentity, FrozenFeatures, stream
 from ..inference import run_batches

@@ -9,8 +9,8 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._compat import Interval, StrOptions
 from ..inputs import DEFAULT_MAX_PIXELS, TextDataset, as_texts
 from ..loading import load_tokenizer
 from ..zoo import CheckpointSpec

@@ -10,11 +10,11 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
 from torch import nn
 
+from .._compat import Interval, StrOptions
 from ._saving import flag, integer, labels, per_output
 
 _LOSSES = {

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._compat import Interval, StrOptions
 from ..features import FeatureIdentity, FrozenFeatures, stream
 from ..loading import load_backbone
 from ..runtime import Runtime, autocast_dtype, resolve_device, resolve_num_workers

@@ -5,8 +5,7 @@ from __future__ import annotations
 from numbers import Integral
 from typing import Any
 
-from sklearn.utils._param_validation import Interval, StrOptions
-
+from .._compat import Interval, StrOptions
 from ._adapter import ADAPTER_CONSTRAINTS
 from ._base import COMMON_CONSTRAINTS, ZooEstimatorMixin
 from ._docs import ATTRS_DOC, params_doc, see_also
