@@ -52,7 +52,8 @@ PARAMS_DOC = """
     max_epochs : int or None, default=None
         Epochs of each training stage. ``None`` sizes each stage from the data: about 500
         optimizer steps for a head on frozen features (10 to 500 epochs), about 300 for fine-tuning
-        (3 to 30 epochs). An int gives every stage that many epochs.
+        (3 to 30 epochs), about 100 for LP-FT's fine-tuning of an image backbone (3 to 10
+        epochs). An int gives every stage that many epochs.
     time_budget : float, str or None, default=None
         The longest the fit may take, in seconds or as a string ("90s", "10min", "1.5h"). Each
         training stage is timed on its first steps and sized to end within the budget (its
@@ -78,8 +79,9 @@ PARAMS_DOC = """
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping, and for LP-FT's guard (at least one
         sample per class): every fine-tuning epoch is scored on it against the probe's state,
-        and the best is kept; when every one scores clearly below the probe (by more than one
-        sample and one standard error), the fit returns the probe, its head refit on every row
+        and the one with the lowest validation loss is kept unless it is clearly less accurate
+        than the probe (by more than one sample and one standard error); when none has a lower
+        loss than the probe, the fit returns the probe, its head refit on every row
         (``best_stage_``).
     n_iter_no_change : int, default=5
         Epochs without a better validation loss before early stopping ends a stage.

@@ -70,11 +70,12 @@ def final_key(history: Sequence[dict[str, Any]]) -> tuple[float, float] | None:
 class Guard(Callback):
     """Scores each epoch on the validation rows (``valid_acc`` for a single-label classifier,
     from the predictions skorch already made) and keeps a copy of the best epoch's trainable
-    state. ``to_beat`` is the score of the state training started from (the probe's): a
-    classifier's epoch is kept unless its validation accuracy is below the probe's by more than
-    one sample and one binomial standard error (a few validation samples are noisy; the guard
-    is there for the epochs that are clearly worse); a regressor's when its loss is lower. ``best_epoch_`` is None
-    when no epoch was kept. ``keep=False`` only records the accuracy."""
+    state. ``to_beat`` is the score of the state training started from (the probe's). The best
+    state is the one with the lowest validation loss: a proper score that every sample moves,
+    where the accuracy of a few samples moves in steps of a sample and picks a lucky epoch among
+    many. A classifier's epoch must also not be clearly less accurate than the probe (below it by
+    more than one sample and one binomial standard error). ``best_epoch_`` is None when no epoch
+    beat the probe. ``keep=False`` only records the accuracy."""
 
     def __init__(
         self, classify: bool, to_beat: tuple[float, float] | None = None, keep: bool = True
@@ -120,8 +121,9 @@ class Guard(Callback):
     def _better(self, key: tuple[float, float]) -> bool:
         if self.best_key_ is None:
             return True
-        if self.best_epoch_ is None and self.classify:  # against the probe: accuracy alone
-            p, n = self.best_key_[0], max(self._seen, 1)
-            # within one sample or one standard error of the probe: noise, not harm
-            return key[0] >= p - max(1 / n, math.sqrt(p * (1 - p) / n)) - 1e-9
-        return key > self.best_key_
+        if self.classify and self.to_beat is not None:
+            p, n = self.to_beat[0], max(self._seen, 1)
+            # more than one sample and one standard error below the probe: clearly worse
+            if key[0] < p - max(1 / n, math.sqrt(p * (1 - p) / n)) - 1e-9:
+                return False
+        return key[1] > self.best_key_[1]  # a lower validation loss

@@ -22,7 +22,13 @@ from ._budget import StageClock, shorten_hint
 from ._card import fit_card
 from ._guard import Guard, final_key
 from ._plan import FitPlan, FitState, StageRecord
-from ._strategy import auto_epochs, contrastive_pairs, from_trained_head, keeps_norm_stats
+from ._strategy import (
+    auto_epochs,
+    contrastive_pairs,
+    epochs_rule,
+    from_trained_head,
+    keeps_norm_stats,
+)
 from ._train import train_net, trainable_state
 
 
@@ -195,7 +201,8 @@ def _epochs(plan: FitPlan, stage: str, n_train: int) -> int:
     training = plan.training
     if training.max_epochs is not None:
         return training.max_epochs
-    return auto_epochs(stage, n_train, training.batch_size, training.grad_accumulation_steps)
+    rule = epochs_rule(plan.strategy, stage, plan.spec.modality)
+    return auto_epochs(rule, n_train, training.batch_size, training.grad_accumulation_steps)
 
 
 def epoch_rows(net: Any, stage: str) -> tuple[dict[str, Any], ...]:

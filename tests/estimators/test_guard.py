@@ -131,3 +131,44 @@ def test_partial_fit_holds_nothing_out(tiny_image_checkpoint, image_data):
     clf.partial_fit(X, y, classes=np.unique(y))
     assert all("valid_loss" not in row for row in clf.history_)
     assert clf.history_[0]["train_batch_count"] == 4  # 60 rows in batches of 16
+
+
+def _run_guard(to_beat, epochs, n_valid=10):
+    """Feed ``Guard`` epochs of (validation accuracy, validation loss) as skorch would."""
+    from types import SimpleNamespace
+
+    from skorch.history import History
+
+    from sklearn_zoo.estimators._guard import Guard
+
+    net = SimpleNamespace(history=History(), module_=torch.nn.Linear(2, 2))
+    guard = Guard(classify=True, to_beat=to_beat).initialize()
+    for acc, loss in epochs:
+        guard.on_epoch_begin(net)
+        right = round(acc * n_valid)
+        batch = (None, torch.tensor([0] * n_valid))
+        logits = torch.zeros(n_valid, 2)
+        logits[:right, 0] = 1.0  # the first ``right`` rows predicted as class 0: correct
+        logits[right:, 1] = 1.0
+        guard.on_batch_end(net, batch=batch, training=False, y_pred=logits)
+        net.history.new_epoch()
+        net.history.record("valid_loss", loss)
+        guard.on_epoch_end(net)
+    return guard
+
+
+def test_guard_rejects_epochs_as_accurate_on_few_samples_but_with_a_worse_loss():
+    # measured: flowers5, 20 photos a class, the last 2 blocks at lr 1e-3 (dev accuracy 0.36 against
+    # the probe's 0.67). On 10 validation photos some epochs matched the probe's 6/10 by luck; the
+    # loss doubled in every one of them.
+    probe = (0.6, -0.876)
+    tuned = [(0.4, 1.81), (0.6, 1.298), (0.5, 1.298), (0.6, 1.739), (0.6, 1.556), (0.5, 1.73)]
+    assert _run_guard(probe, tuned).best_epoch_ is None
+
+
+def test_guard_keeps_the_lowest_loss_among_epochs_not_clearly_less_accurate():
+    probe = (0.6, -0.66)
+    tuned = [(0.4, 2.29), (0.7, 0.91), (0.9, 0.41), (0.3, 0.2), (0.9, 0.28), (0.8, 0.30)]
+    guard = _run_guard(probe, tuned)
+    # epoch 4 has the lowest loss but is clearly less accurate than the probe (3/10 vs 6/10)
+    assert guard.best_epoch_ == 5 and guard.best_key_ == (0.9, -0.28)

@@ -26,6 +26,7 @@ from sklearn_zoo.estimators._strategy import (
     CONTRASTIVE_MAX_PER_CLASS,
     FINETUNE_MIN_PER_CLASS,
     auto_epochs,
+    epochs_rule,
     resolve_strategy,
 )
 
@@ -381,7 +382,19 @@ def test_max_epochs_none_trains_each_stage_its_own_number_of_epochs(
     ).fit(X, y)
     stages = _stages(clf)
     assert stages.count("probe") == auto_epochs("probe", 60, 32) == 250
-    assert stages.count("finetune") == auto_epochs("finetune", 60, 32) == 30
+    # LP-FT's fine-tuning of an image backbone follows the shorter "refine" rule (100 steps)
+    assert stages.count("finetune") == auto_epochs("refine", 60, 32) == 10
+    plain = PretrainedImageClassifier(
+        tiny_image_checkpoint, image_size=32, strategy="finetune", max_epochs=None, random_state=0
+    ).fit(X, y)
+    assert _stages(plain).count("finetune") == auto_epochs("finetune", 60, 32) == 30
+
+
+def test_epochs_rule_shortens_only_lp_ft_fine_tuning_of_images():
+    assert epochs_rule("lp-ft", "finetune", "image") == "refine"
+    assert epochs_rule("lp-ft", "finetune", "text") == "finetune"
+    assert epochs_rule("finetune", "finetune", "image") == "finetune"
+    assert epochs_rule("lp-ft", "probe", "image") == "probe"
 
 
 def test_auto_is_the_same_fit_as_the_strategy_it_picks(tiny_image_checkpoint, image_data):
