@@ -8,6 +8,8 @@ Each fit starts with an empty feature cache, so its time includes its frozen fea
     python benchmarks/time_budget.py --sets flowers5:20 cats_dogs:20 sentences:256 --budgets 30 120 600 none
     python benchmarks/time_budget.py --report results.jsonl                 # the table again
     python benchmarks/time_budget.py --report results.jsonl --plot out.png  # accuracy against budget
+    python benchmarks/time_budget.py --sets flowers5:20 --budgets 30 120 --no-probe
+    python benchmarks/time_budget.py --report results.jsonl --reuse accuracy.jsonl  # + its fits
 
 A budget is kept when the fit ends within 10% of it or within one epoch of the stage the budget
 cut (whichever is larger), the target of issue #24; the table says so per fit.
@@ -66,6 +68,34 @@ def run_one(
         "best_stage": getattr(clf, "best_stage_", None),
         "stages": getattr(clf, "stages_", []),
     }
+
+
+def from_accuracy(rows: list[dict]) -> list[dict]:
+    """``accuracy.py``'s probe and default runs on the photo sets and sentences as rows of this
+    table: the same split, seed and parameters, so the same fits as this script's probe and
+    no-budget runs (``--reuse``, to not train them twice)."""
+    out = []
+    for r in rows:
+        if r["strategy"] not in ("probe", "default") or r["params"]:
+            continue
+        data = f"{r.get('dataset', 'sentences')}:{r['budget']}"
+        out.append(
+            {
+                "data": data,
+                "strategy": r["strategy"],
+                "ran": r["ran"],
+                "budget_s": None,
+                "seed": r["seed"],
+                "params": {},
+                "dev": r["dev"],
+                "accuracy": r["accuracy"],
+                "fit_s": r["fit_s"],
+                "best_stage": r.get("won"),
+                "stages": r.get("stages", []),
+                "from": "accuracy.py",
+            }
+        )
+    return out
 
 
 def slack(row: dict) -> float:
@@ -156,11 +186,20 @@ def main() -> None:
     parser.add_argument("--out", default="time_budget.jsonl", help="JSON lines, appended")
     parser.add_argument("--report", help="print the table of a saved JSON lines file and exit")
     parser.add_argument("--plot", help="with --report: save the accuracy-against-budget plot")
+    parser.add_argument(
+        "--reuse",
+        nargs="*",
+        default=[],
+        help="with --report: accuracy.py JSON lines whose probe and default runs are the no-budget rows",
+    )
     args = parser.parse_args()
     from _common import append_row, machine, read_rows
 
     if args.report:
         rows = read_rows(args.report)
+        for path in args.reuse:
+            seeds = {(r["data"], r["seed"]) for r in rows}
+            rows += [r for r in from_accuracy(read_rows(path)) if (r["data"], r["seed"]) in seeds]
         print(table(rows))
         if args.plot:
             plot(rows, args.plot)

@@ -7,6 +7,8 @@
   uses (``resolve_freeze_depth``) on EfficientNet-Lite0's blocks from the catalogue.
 - ``strategies.png``: the training stages of each ``strategy``, as ``fit`` runs them (``stages``).
 - ``accuracy_vs_labels.png``: the accuracy tables of docs/benchmarks.md, read off the page.
+- ``accuracy_vs_budget.png``: the time-budget table of docs/benchmarks.md, read off the page.
+- ``scale.png``: the large-collections table of docs/benchmarks.md, read off the page.
 - ``learning_curves.png``: a real LP-FT fit on 200 digits, drawn by ``TrainingCurvesDisplay``
   (about a minute on a CPU).
 
@@ -127,19 +129,46 @@ def draw_strategies(out: Path) -> None:
 _CELL = re.compile(r"([0-9.]+) ± ([0-9.]+)")
 
 
-def benchmark_tables(page: Path = DOCS / "benchmarks.md") -> dict[str, dict[str, list[tuple]]]:
-    """The accuracy tables of the benchmarks page: ``{"text"|"image": {strategy: [(labels, mean,
-    std), ...]}}``, labels counted in sentences (text) or images per class (digits)."""
+# the accuracy tables of the benchmarks page, by the first cell of their header
+ACCURACY_TABLES = {
+    "text": ("| labels |", "all-MiniLM-L6-v2, review sentences", "labelled sentences"),
+    "image": ("| per class |", "EfficientNet-Lite0, digits at 64 px", "labelled digits per class"),
+    "flowers5": (
+        "| flowers5, per class |",
+        "EfficientNet-Lite0, flowers5 photos",
+        "photos per class",
+    ),
+    "cats_dogs": (
+        "| cats_dogs, per class |",
+        "EfficientNet-Lite0, cats_dogs photos",
+        "photos per class",
+    ),
+}
+
+
+def page_table(
+    first: str, page: Path = DOCS / "benchmarks.md"
+) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of the page's markdown table whose header line starts with ``first``."""
     lines = page.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(first))
+    header = [c.strip() for c in lines[start].strip("|").split("|")]
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([c.strip() for c in line.strip("|").split("|")])
+    return header, rows
+
+
+def benchmark_tables(page: Path = DOCS / "benchmarks.md") -> dict[str, dict[str, list[tuple]]]:
+    """The accuracy tables of the benchmarks page: ``{kind: {strategy: [(labels, mean, std),
+    ...]}}``, labels counted in sentences (text) or images per class (digits, photos)."""
     tables: dict[str, dict[str, list[tuple]]] = {}
-    for kind, first in (("text", "| labels |"), ("image", "| per class |")):
-        start = next(i for i, line in enumerate(lines) if line.startswith(first))
-        header = [c.strip() for c in lines[start].strip("|").split("|")]
+    for kind, (first, _, _) in ACCURACY_TABLES.items():
+        header, rows = page_table(first, page)
         series: dict[str, list[tuple]] = {}
-        for line in lines[start + 2 :]:
-            if not line.startswith("|"):
-                break
-            cells = [c.strip() for c in line.strip("|").split("|")]
+        for cells in rows:
             labels = int(cells[0].replace(",", ""))
             for name, cell in zip(header[1:], cells[1:]):
                 if (match := _CELL.match(cell)) is not None:
@@ -151,21 +180,94 @@ def benchmark_tables(page: Path = DOCS / "benchmarks.md") -> dict[str, dict[str,
 def draw_accuracy_vs_labels(out: Path) -> None:
     plt = _pyplot()
     tables = benchmark_tables()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    titles = {
-        "text": ("all-MiniLM-L6-v2, review sentences", "labelled sentences"),
-        "image": ("EfficientNet-Lite0, digits at 64 px", "labelled images per class"),
-    }
-    for ax, (kind, series) in zip(axes, tables.items()):
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7.2))
+    for ax, (kind, series) in zip(axes.flat, tables.items()):
+        _, title, xlabel = ACCURACY_TABLES[kind]
         for name, points in series.items():
             labels, mean, std = zip(*points)
             ax.errorbar(labels, mean, yerr=std, marker="o", capsize=3, label=name)
         ax.set_xscale("log")
         ax.set_xticks(labels, [f"{n:,}" for n in labels])
-        ax.set(title=titles[kind][0], xlabel=titles[kind][1], ylabel="test accuracy")
+        ax.set(title=title, xlabel=xlabel, ylabel="test accuracy")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
     fig.suptitle("Accuracy against the number of labels (mean ± sd over 3 seeds)", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+_FIRST_FLOAT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+BUDGET_TABLE = "| set (seed 0) |"
+SCALE_TABLE = "| collection | N |"
+
+
+def budget_rows(page: Path = DOCS / "benchmarks.md") -> dict[str, dict[str, float]]:
+    """The time-budget table of the benchmarks page: ``{set: {column: accuracy}}``, columns
+    ``probe``, the budgets (``30 s``, ``120 s``, ...) and ``no budget``."""
+    header, rows = page_table(BUDGET_TABLE, page)
+    return {
+        cells[0]: {
+            name: float(_FIRST_FLOAT.search(cell).group())
+            for name, cell in zip(header[1:], cells[1:])
+            if _FIRST_FLOAT.search(cell)
+        }
+        for cells in rows
+    }
+
+
+def draw_accuracy_vs_budget(out: Path) -> None:
+    plt = _pyplot()
+    rows = budget_rows()
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for name, cells in rows.items():
+        budgets = [c for c in cells if c.endswith(" s")]
+        xs = [float(c[:-2]) for c in budgets] + [2 * max(float(c[:-2]) for c in budgets)]
+        ys = [cells[c] for c in budgets] + [cells["no budget"]]
+        (line,) = ax.plot(xs, ys, marker="o", label=name)
+        ax.axhline(cells["probe"], color=line.get_color(), linestyle=":", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_xticks(xs, [*budgets, "none"])
+    ax.set(xlabel="time_budget", ylabel="test accuracy")
+    ax.set_title("The default fit under time_budget, 2 CPU cores (dotted: the linear probe)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+def scale_rows(page: Path = DOCS / "benchmarks.md") -> dict[tuple[str, str], list[tuple]]:
+    """The large-collections table: ``{(collection, workers): [(N, items/s, peak RSS MB)]}``."""
+    header, rows = page_table(SCALE_TABLE, page)
+    col = {name: i for i, name in enumerate(header)}
+    series: dict[tuple[str, str], list[tuple]] = {}
+    for cells in rows:
+        key = (cells[col["collection"]], cells[col["workers"]])
+        point = (
+            int(cells[col["N"]].replace(",", "")),
+            float(cells[col["items/s"]]),
+            float(cells[col["peak RSS (MB)"]]),
+        )
+        series.setdefault(key, []).append(point)
+    return series
+
+
+def draw_scale(out: Path) -> None:
+    plt = _pyplot()
+    fig, (speed, memory) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for (collection, workers), points in scale_rows().items():
+        n, per_s, rss = zip(*sorted(points))
+        label = f"{collection}, workers={workers}"
+        speed.plot(n, per_s, marker="o", label=label)
+        memory.plot(n, rss, marker="o", label=label)
+    speed.set(xscale="log", xlabel="N", ylabel="items per second", title="Throughput against N")
+    memory.set(xscale="log", xlabel="N", ylabel="peak RSS (MB)", title="Peak memory against N")
+    memory.set_ylim(bottom=0)
+    for ax in (speed, memory):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("transform on N items, 2 CPU cores (benchmarks/scale.py)", fontsize=11)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
@@ -195,6 +297,8 @@ FIGURES = {
     "freeze_depth": draw_freeze_depth,
     "strategies": draw_strategies,
     "accuracy_vs_labels": draw_accuracy_vs_labels,
+    "accuracy_vs_budget": draw_accuracy_vs_budget,
+    "scale": draw_scale,
     "learning_curves": draw_learning_curves,
 }
 

@@ -3,7 +3,6 @@ attaching them, merging them for inference, and the hash of the base weights the
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ._digest import weights_sha256
 from .backbones import Backbone
 
 ADAPTERS = ("lora", "dora")
@@ -138,14 +138,9 @@ def base_name(name: str) -> str:
 
 
 def weights_hash(backbone: nn.Module) -> str:
-    """SHA-256 of a backbone's base tensors (names, dtypes, shapes, bytes), adapters left out."""
-    total = hashlib.sha256()
-    state = backbone.state_dict()
-    for name in sorted(n for n in state if MARK not in n):
-        tensor = state[name].detach().to("cpu").contiguous()
-        total.update(f"{base_name(name)}|{tensor.dtype}|{tuple(tensor.shape)}\0".encode())
-        total.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
-    return total.hexdigest()
+    """SHA-256 of a backbone's base tensors (names, dtypes, shapes, bytes), adapters left out:
+    the digest the model card gives the same weights without adapters."""
+    return weights_sha256(backbone, skip=MARK, rename=base_name)
 
 
 def load_base(adapted: Backbone, base: Backbone) -> None:

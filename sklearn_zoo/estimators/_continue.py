@@ -5,13 +5,12 @@ here say when there is one, what a partial fit trains, and what must not change 
 from __future__ import annotations
 
 import copy
-import hashlib
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
 from torch import nn
 
+from .._digest import weights_sha256
 from ..backbones import Backbone
 from ..loading import load_backbone
 from ..module import make_head
@@ -82,12 +81,9 @@ def partial_plan(plan: FitPlan) -> FitPlan:
 
 def weights_digest(backbone: nn.Module) -> str:
     """A digest of the backbone's weights: the frozen features of a continued network are its
-    own, not those of the checkpoint (nor of an earlier state of it)."""
-    digest = hashlib.blake2b(digest_size=16)
-    for name, tensor in sorted(backbone.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(np.ascontiguousarray(tensor.detach().float().cpu().numpy()).tobytes())
-    return digest.hexdigest()
+    own, not those of the checkpoint (nor of an earlier state of it). The adapters' base hash
+    and the model card use the same one."""
+    return weights_sha256(backbone)
 
 
 class ContinueMixin:

@@ -210,9 +210,19 @@ def test_a_continued_fit_says_so(tiny_image_checkpoint, image_data):
     clf = PretrainedImageClassifier(
         tiny_image_checkpoint, strategy="probe", warm_start=True, **FAST
     ).fit(X, y)
-    assert len(clf.model_card_.adaptation["base weights digest"]) == 32  # the checkpoint's
+    assert len(clf.model_card_.adaptation["base weights digest"]) == 64  # the checkpoint's (SHA-256)
     clf.fit(X, y)
     assert "continued" in clf.model_card_.adaptation["base weights digest"]
     clf.partial_fit(X[:16], y[:16])
     assert "continued" in clf.model_card_.adaptation["base weights digest"]
     assert clf.model_card_.data["samples"] == 16
+
+
+def test_an_adapter_fit_and_its_card_name_the_base_by_one_digest(tiny_image_checkpoint, image_data):
+    pytest.importorskip("peft")
+    X, y = image_data
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint, strategy="finetune", adapter="lora", adapter_rank=2, **FAST
+    ).fit(X, y)
+    assert len(clf.adapter_base_sha256_) == 64  # SHA-256, as saved folders store it
+    assert clf.adapter_base_sha256_ == clf.model_card_.adaptation["base weights digest"]

@@ -106,21 +106,22 @@ def test_lp_ft_at_a_rate_too_high_for_the_backbone_warns_and_the_guard_keeps_the
     assert clf.score(X_test, y_test) >= 0.8
 
 
-def test_defaults_beat_the_probe_and_plain_fine_tuning_on_50_digits():
-    # issue 8: on 5 digits per class, plain fine-tuning of EfficientNet-Lite0 (from a random head,
-    # BatchNorm in train mode) and the probe both trail the defaults (LP-FT with BatchNorm
-    # statistics kept, the blocks at the head's rate). Issue 15's guard holds 10% of the rows out
-    # to choose between the probe and fine-tuning: 0.755 against 0.72 and 0.67 here (0.86 before
-    # the guard; the photo measurements of issue 15 decide whether that cost stays)
-    X, y, X_test, y_test = _digits(5, n_test=600)
-    scores = {}
-    for strategy in ("auto", "probe", "finetune"):
-        clf = PretrainedImageClassifier(image_size=64, strategy=strategy, random_state=0)
-        scores[strategy] = clf.fit(X, y).score(X_test, y_test)
-        if strategy == "auto":
-            assert clf.strategy_ == "lp-ft"
-    assert scores["auto"] >= scores["probe"] + 0.05, scores
-    assert scores["auto"] >= scores["finetune"] + 0.02, scores
+@pytest.mark.parametrize("per_class", [5, 20])
+def test_defaults_against_the_probe_on_digits(per_class):
+    # issue 15: the default is guarded LP-FT. On 20 digits a class (a far domain) fine-tuning
+    # pays and the guard keeps it (benchmarks: 0.954 against the probe's 0.869, seed 0); on 5 a
+    # class it holds out 1 digit a class of 5 and the fit ends at the probe, never clearly below
+    # it (0.779 / 0.785 / 0.716 against 0.781 / 0.777 / 0.732 over 3 seeds)
+    X, y, X_test, y_test = _digits(per_class, n_test=600)
+    auto = PretrainedImageClassifier(image_size=64, random_state=0).fit(X, y)
+    probe = PretrainedImageClassifier(image_size=64, strategy="probe", random_state=0).fit(X, y)
+    scores = {"auto": auto.score(X_test, y_test), "probe": probe.score(X_test, y_test)}
+    assert auto.strategy_ == "lp-ft"
+    if per_class == 20:
+        assert auto.best_stage_ == "finetune"
+        assert scores["auto"] >= scores["probe"] + 0.05, scores
+    else:
+        assert scores["auto"] >= scores["probe"] - 0.02, scores
 
 
 def test_image_regressor_positive_r2(digits_split):
