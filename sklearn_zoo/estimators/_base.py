@@ -61,7 +61,7 @@ COMMON_CONSTRAINTS: dict[str, list] = {
     "schedule": [StrOptions({"cosine", "constant"})],
     "ema_decay": [Interval(Real, 0, 1, closed="neither"), None],
     "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     "device": [str],
     "precision": [StrOptions({"auto", "fp32", "bf16"})],

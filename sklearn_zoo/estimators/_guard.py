@@ -22,7 +22,9 @@ def guard_rows(
 ) -> Rows | None:
     """The guard's validation rows: ``validation_fraction`` of ``n`` and at least one per class,
     stratified; None when the data are too few to hold any out (a class with fewer than 3
-    samples, or fewer than 4 samples)."""
+    samples, or fewer than 4 samples) or ``validation_fraction`` is 0 (no guard asked for)."""
+    if validation_fraction == 0:
+        return None
     n_valid = math.ceil(validation_fraction * n)
     if codes is not None:
         counts = np.bincount(codes)
@@ -45,6 +47,11 @@ def held_out(
     """The validation rows of early stopping, or of the guard of a strategy that has one;
     none held out when neither asks, or when the data are too few for the guard."""
     guard = guarded(strategy)
+    if early_stopping and fraction == 0:
+        raise ValueError(
+            "early_stopping=True needs validation rows to stop on, and validation_fraction=0 "
+            "holds none out: set validation_fraction above 0 (e.g. 0.1) or early_stopping=False."
+        )
     if early_stopping:
         return replace(split_rows(n, fraction, codes, seed), guard=guard)
     rows = guard_rows(n, fraction, codes, seed) if guard else None

@@ -172,3 +172,21 @@ def test_guard_keeps_the_lowest_loss_among_epochs_not_clearly_less_accurate():
     guard = _run_guard(probe, tuned)
     # epoch 4 has the lowest loss but is clearly less accurate than the probe (3/10 vs 6/10)
     assert guard.best_epoch_ == 5 and guard.best_key_ == (0.9, -0.28)
+
+
+def test_validation_fraction_zero_turns_the_guard_off(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    clf = PretrainedImageClassifier(tiny_image_checkpoint, validation_fraction=0.0, **FAST)
+    clf.fit(X, y)
+    assert clf.strategy_ == "lp-ft" and clf.best_stage_ == "finetune"
+    assert all("valid_loss" not in row for row in clf.history_)
+    assert clf.history_[0]["train_batch_count"] == 4  # every one of the 60 rows trains
+    assert guard_rows(60, 0.0, np.repeat([0, 1, 2], 20), 0) is None
+    stopping = PretrainedImageClassifier(
+        tiny_image_checkpoint, validation_fraction=0.0, early_stopping=True, **FAST
+    )
+    with pytest.raises(ValueError, match="validation_fraction above 0"):
+        stopping.fit(X, y)
+    clf.set_params(validation_fraction=-0.1)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        clf.fit(X, y)

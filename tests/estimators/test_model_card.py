@@ -210,7 +210,7 @@ def test_a_continued_fit_says_so(tiny_image_checkpoint, image_data):
     clf = PretrainedImageClassifier(
         tiny_image_checkpoint, strategy="probe", warm_start=True, **FAST
     ).fit(X, y)
-    assert len(clf.model_card_.adaptation["base weights digest"]) == 64  # the checkpoint's (SHA-256)
+    assert len(clf.model_card_.adaptation["base weights digest"]) == 64  # SHA-256
     clf.fit(X, y)
     assert "continued" in clf.model_card_.adaptation["base weights digest"]
     clf.partial_fit(X[:16], y[:16])
