@@ -24,7 +24,7 @@ from ._budget import deadline_of
 from ._card import ModelCardMixin, base_digest
 from ._continue import ContinueMixin, partial_plan, warm_start, weights_digest
 from ._docs import DOC_LINK_TEMPLATE
-from ._guard import held_out
+from ._guard import guard_rows, held_out
 from ._plan import (
     FitPlan,
     Rows,
@@ -37,6 +37,7 @@ from ._plan import (
 from ._saving import SaveLoadMixin, cache_key, history, integer, one_of
 from ._stages import STAGES, fitted_attributes, run_stages
 from ._strategy import (
+    MIN_GUARD_SAMPLES,
     STRATEGIES,
     TEXT_CLASSIFIER_STRATEGIES,
     frozen_only_strategy,
@@ -194,6 +195,7 @@ class ZooEstimatorMixin(
             multilabel=target.kind == "multilabel",
             min_class_count=target.min_class_count,
             mean_class_count=target.mean_class_count,
+            guard_samples=self._guard_samples(target),
         )
         if strategy == "contrastive" and target.codes is None:
             raise ValueError(
@@ -201,6 +203,14 @@ class ZooEstimatorMixin(
                 "multi-label (2-D indicator) y. Use strategy='lp-ft' for multi-label targets."
             )
         return strategy
+
+    def _guard_samples(self, target: Target) -> int | None:
+        """How many validation samples LP-FT's guard would judge on; None when it holds none out.
+        ``validation_fraction=0`` (the guard turned off on purpose) counts as enough."""
+        if target.codes is None or self.validation_fraction == 0:
+            return MIN_GUARD_SAMPLES
+        rows = guard_rows(len(target.codes), self.validation_fraction, target.codes, 0)
+        return None if rows is None else len(rows.valid)
 
     def _freeze_boundary(self, backbone: Any, strategy: str, spec: CheckpointSpec) -> int:
         """The blocks the fine-tuning stages keep frozen: ``freeze_depth`` resolved (a probe: all)."""

@@ -220,6 +220,11 @@ def params_doc(
         if contrastive
         else '``"lp-ft"``'
     )
+    if classifier and modality == "image":
+        auto += (
+            ' (``"probe"`` when its guard would hold out fewer than 5 validation\n'
+            "        images: too few to choose between the probe and fine-tuning)"
+        )
     return (
         PARAMS_DOC.replace("{contrastive}", ', "contrastive"' if contrastive else "")
         .replace("{contrastive_doc}", CONTRASTIVE_DOC if contrastive else "")

@@ -25,6 +25,7 @@ from sklearn_zoo.estimators._strategy import (
     AUTO_EPOCHS,
     CONTRASTIVE_MAX_PER_CLASS,
     FINETUNE_MIN_PER_CLASS,
+    MIN_GUARD_SAMPLES,
     auto_epochs,
     epochs_rule,
     resolve_strategy,
@@ -428,3 +429,24 @@ def test_lp_ft_warns_when_fine_tuning_ends_worse_than_the_untrained_head(
     if warns:
         assert "lr * backbone_lr_scale = 0.003" in messages[0]
         assert "try 0.1" in messages[0]
+
+
+def test_auto_runs_the_probe_when_the_guard_would_judge_on_too_few_images():
+    kw = {"classifier": True, "multilabel": False, "min_class_count": 5}
+    assert resolve_strategy("auto", modality="image", guard_samples=2, **kw) == "probe"
+    assert resolve_strategy("auto", modality="image", guard_samples=None, **kw) == "probe"
+    assert (
+        resolve_strategy("auto", modality="image", guard_samples=MIN_GUARD_SAMPLES, **kw) == "lp-ft"
+    )
+    assert resolve_strategy("lp-ft", modality="image", guard_samples=2, **kw) == "lp-ft"
+    regression = {**kw, "classifier": False}
+    assert resolve_strategy("auto", modality="image", guard_samples=None, **regression) == "lp-ft"
+
+
+def test_auto_on_five_images_of_two_classes_is_the_probe(tiny_image_checkpoint, image_data):
+    X, y = image_data
+    few = np.concatenate([np.flatnonzero(y == c)[:5] for c in (0, 1)])  # 1 validation image a class
+    clf = PretrainedImageClassifier(tiny_image_checkpoint, **FT).fit(X[few], y[few])
+    assert clf.strategy_ == "probe" and clf.n_frozen_blocks_ == clf.n_blocks_
+    off = PretrainedImageClassifier(tiny_image_checkpoint, validation_fraction=0.0, **FT)
+    assert off.fit(X[few], y[few]).strategy_ == "lp-ft"  # the guard turned off on purpose
