@@ -213,10 +213,13 @@ class ZooEstimatorMixin(
         return None if rows is None else len(rows.valid)
 
     def _freeze_boundary(self, backbone: Any, strategy: str, spec: CheckpointSpec) -> int:
-        """The blocks the fine-tuning stages keep frozen: ``freeze_depth`` resolved (a probe: all)."""
-        depth = "all" if strategy == "probe" else self.freeze_depth
+        """The blocks the fine-tuning stages keep frozen: ``freeze_depth`` resolved (a probe: all).
+        It is checked unless the user chose the probe: whether ``"auto"`` picks the probe depends
+        on the data, and a bad value is refused whatever the data."""
+        depth = "all" if self.strategy == "probe" else self.freeze_depth
         try:
-            return resolve_freeze_depth(depth, backbone.num_blocks, spec.name)
+            k = resolve_freeze_depth(depth, backbone.num_blocks, spec.name)
+            return backbone.num_blocks if strategy == "probe" else k
         except (TypeError, ValueError) as exc:  # name the estimator, as scikit-learn does
             message = str(exc).replace(
                 "The 'freeze_depth' parameter",

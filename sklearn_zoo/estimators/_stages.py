@@ -66,7 +66,11 @@ def _back_to_probe(plan: FitPlan, probe_state: FitState, state: FitState) -> Fit
     plan.backbone.freeze(plan.backbone.num_blocks)
     kept = replace(state, net=probe_state.net, prefix_key=probe_state.prefix_key, tuned=False)
     if plan.full is not None:
-        training = replace(plan.training, early_stopping=False)
+        # as many epochs as the probe trained: early stopping's length, with nothing to stop on
+        epochs = sum(row["stage"] == "probe" for row in probe_state.history)
+        stopped = plan.training.early_stopping and epochs > 0
+        max_epochs = epochs if stopped else plan.training.max_epochs
+        training = replace(plan.training, early_stopping=False, max_epochs=max_epochs)
         kept = _train_head(
             replace(plan, train=plan.full, clean=None, valid=None, training=training), kept, "probe"
         )
