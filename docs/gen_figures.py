@@ -185,18 +185,21 @@ def draw_accuracy_vs_labels(out: Path) -> None:
         _, title, xlabel = ACCURACY_TABLES[kind]
         for name, points in series.items():
             labels, mean, std = zip(*points)
-            ax.errorbar(labels, mean, yerr=std, marker="o", capsize=3, label=name)
+            color = COLORS.get(name)
+            ax.errorbar(labels, mean, yerr=std, marker="o", capsize=3, label=name, color=color)
         ax.set_xscale("log")
+        ax.minorticks_off()
         ax.set_xticks(labels, [f"{n:,}" for n in labels])
         ax.set(title=title, xlabel=xlabel, ylabel="test accuracy")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
-    fig.suptitle("Accuracy against the number of labels (mean ± sd over 3 seeds)", fontsize=11)
+    fig.suptitle("Accuracy against the number of labels (mean ± sd over seeds)", fontsize=11)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
 
 
+COLORS = {"probe": "#4e79a7", "finetune": "#f28e2b", "lp-ft": "#59a14f", "contrastive": "#e15759"}
 _FIRST_FLOAT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 BUDGET_TABLE = "| set (seed 0) |"
 SCALE_TABLE = "| collection | N |"
@@ -219,19 +222,22 @@ def budget_rows(page: Path = DOCS / "benchmarks.md") -> dict[str, dict[str, floa
 def draw_accuracy_vs_budget(out: Path) -> None:
     plt = _pyplot()
     rows = budget_rows()
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    fig, ax = plt.subplots(figsize=(9.5, 4.5))
     for name, cells in rows.items():
         budgets = [c for c in cells if c.endswith(" s")]
+        if "no budget" not in cells:
+            continue
         xs = [float(c[:-2]) for c in budgets] + [2 * max(float(c[:-2]) for c in budgets)]
         ys = [cells[c] for c in budgets] + [cells["no budget"]]
         (line,) = ax.plot(xs, ys, marker="o", label=name)
         ax.axhline(cells["probe"], color=line.get_color(), linestyle=":", linewidth=1)
     ax.set_xscale("log")
+    ax.minorticks_off()
     ax.set_xticks(xs, [*budgets, "none"])
     ax.set(xlabel="time_budget", ylabel="test accuracy")
     ax.set_title("The default fit under time_budget, 2 CPU cores (dotted: the linear probe)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
