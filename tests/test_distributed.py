@@ -180,7 +180,9 @@ def test_feature_cache_on_a_shared_path(
     X, y = image_data
     # a copy of the weights no other test has used: the cache keys include the weights' path
     weights = shutil.copy(tiny_image_checkpoint.split("@", 1)[1], tmp_path / "weights.safetensors")
-    est = PretrainedImageClassifier(f"timm:test_efficientnet@{weights}", image_size=32, **FAST)
+    est = PretrainedImageClassifier(
+        f"timm:test_efficientnet@{weights}", strategy="lp-ft", image_size=32, **FAST
+    )
     here = default_store()  # this process's store, on the same path as the workers'
     assert here.directory == cluster_cache / "features"
 

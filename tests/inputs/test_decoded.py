@@ -64,7 +64,12 @@ def test_a_fine_tuning_fit_decodes_each_photo_once(
 ):
     paths, y = photo_files
     clf = PretrainedImageClassifier(
-        tiny_image_checkpoint, image_size=32, max_epochs=3, batch_size=8, random_state=0
+        tiny_image_checkpoint,
+        strategy="lp-ft",  # a few photos: "auto" would run the probe (too few to guard)
+        image_size=32,
+        max_epochs=3,
+        batch_size=8,
+        random_state=0,
     ).fit(paths, y)
     assert [r["stage"] for r in clf.stages_] == ["probe", "finetune"]
     assert len(count_decodes) == len(paths)  # not once per epoch (3 fine-tuning epochs)
