@@ -211,9 +211,9 @@ def budget_rows(page: Path = DOCS / "benchmarks.md") -> dict[str, dict[str, floa
     header, rows = page_table(BUDGET_TABLE, page)
     return {
         cells[0]: {
-            name: float(_FIRST_FLOAT.search(cell).group())
+            name: float(match.group())
             for name, cell in zip(header[1:], cells[1:])
-            if _FIRST_FLOAT.search(cell)
+            if (match := _FIRST_FLOAT.search(cell))
         }
         for cells in rows
     }
