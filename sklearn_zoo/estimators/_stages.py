@@ -11,6 +11,7 @@ from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
+import torch
 from torch import nn
 
 from ..contrastive import PairDataset, PairModule, sample_pairs
@@ -39,7 +40,11 @@ def freeze(plan: FitPlan, state: FitState, k: int) -> FitState:
 
 
 def probe(plan: FitPlan, state: FitState) -> FitState:
-    """The head on the frozen backbone, whose features are computed once per sample."""
+    """The head on the frozen backbone, whose features are computed once per sample. Under a
+    guard it notes where it started, so that a probe given back is the probe's own fit."""
+    if plan.full is not None:
+        head = {k: v.detach().clone() for k, v in plan.head.state_dict().items()}
+        state = replace(state, probe_start=(head, torch.get_rng_state()))
     state = _train_head(plan, freeze(plan, state, plan.backbone.num_blocks), "probe")
     return replace(state, best="probe", score=final_key(state.history))
 
@@ -62,10 +67,16 @@ def finetune(plan: FitPlan, state: FitState) -> FitState:
 
 def _back_to_probe(plan: FitPlan, probe_state: FitState, state: FitState) -> FitState:
     """The probe's net back (no fine-tuning epoch beat it on validation; its weights are restored),
-    its head refit on every row, validation rows included: on cached features it is cheap."""
+    its head refit on every row, validation rows included: on cached features it is cheap. The
+    refit starts from the head's first weights and torch's generator where the probe found them:
+    it is the fit ``strategy="probe"`` makes with the same ``random_state`` (without early
+    stopping, which holds rows out of that fit too)."""
     plan.backbone.freeze(plan.backbone.num_blocks)
     kept = replace(state, net=probe_state.net, prefix_key=probe_state.prefix_key, tuned=False)
     if plan.full is not None:
+        head, generator = probe_state.probe_start
+        plan.head.load_state_dict(head)
+        torch.set_rng_state(generator)
         # as many epochs as the probe trained: early stopping's length, with nothing to stop on
         epochs = sum(row["stage"] == "probe" for row in probe_state.history)
         stopped = plan.training.early_stopping and epochs > 0
