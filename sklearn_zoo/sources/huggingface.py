@@ -79,11 +79,10 @@ def load_model(spec: CheckpointSpec, *, pretrained: bool, offline: bool) -> nn.M
     if not pretrained:
         config = _call(spec, offline, AutoConfig.from_pretrained, spec.identifier, **kwargs)
         return AutoModel.from_config(config, trust_remote_code=kwargs["trust_remote_code"])
-    # transformers looks for a PEFT adapter file without the offline flag unless told here
-    adapter = {"local_files_only": kwargs["local_files_only"]}
-    return _call(
-        spec, offline, AutoModel.from_pretrained, spec.identifier, adapter_kwargs=adapter, **kwargs
-    )
+    # no adapter_kwargs here: the hub's offline switch (``_hub_offline``) already keeps the PEFT
+    # adapter lookup local, and transformers 4.x also passes local_files_only to that lookup
+    # itself ("multiple values for keyword argument" once peft is installed)
+    return _call(spec, offline, AutoModel.from_pretrained, spec.identifier, **kwargs)
 
 
 def load_tokenizer(spec: CheckpointSpec, *, offline: bool) -> Any:
