@@ -117,7 +117,9 @@ class FitState:
     n_trainable: int = 0  # the most backbone parameters a stage trained
     interrupted: bool = False  # the last stage was cut short by Ctrl-C
     cut: bool = False  # the last stage was cut short by the time budget
-    probe_start: Any = None  # under a guard: the head's weights and torch's generator before the probe
+    probe_start: Any = (
+        None  # under a guard: the head's weights and torch's generator before the probe
+    )
 
 
 def draw_seed(random_state: Any) -> int | None:

@@ -4,7 +4,6 @@ with torch's and numpy's global generators wherever earlier code left them."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import torch
 
 from sklearn_zoo import PretrainedImageClassifier, PretrainedTextClassifier
