@@ -81,8 +81,8 @@ PARAMS_DOC = """
         sample per class): every fine-tuning epoch is scored on it against the probe's state,
         and the one with the lowest validation loss is kept unless it is clearly less accurate
         than the probe (by more than one sample and one standard error); when none has a lower
-        loss than the probe, the fit returns the probe, its head refit on every row
-        (``best_stage_``). ``0`` holds nothing out: no guard, LP-FT trains on every row and
+        loss than the probe, the fit returns the probe, its head refit on every row: the
+        same fit as ``strategy="probe"`` (``best_stage_``). ``0`` holds nothing out: no guard, LP-FT trains on every row and
         ends with its last fine-tuning epoch (not with ``early_stopping=True``).
     n_iter_no_change : int, default=5
         Epochs without a better validation loss before early stopping ends a stage.

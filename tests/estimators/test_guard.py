@@ -56,6 +56,22 @@ def test_guard_returns_the_probe_when_fine_tuning_only_hurts(tiny_image_checkpoi
     np.testing.assert_array_equal(clf.predict_proba(X), probe.predict_proba(X))
 
 
+@pytest.mark.parametrize("max_epochs", [None, 4])
+def test_the_probe_given_back_is_the_probe_strategys_fit(
+    tiny_image_checkpoint, image_data, max_epochs
+):
+    X, y = image_data
+    params = {**FAST, "lr": 3e-2, "max_epochs": max_epochs}  # None: each stage's own length
+    probe = PretrainedImageClassifier(tiny_image_checkpoint, strategy="probe", **params).fit(X, y)
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint, net_params={"callbacks": [WreckBackbone()]}, **params
+    ).fit(X, y)
+    assert clf.best_stage_ == "probe"
+    refit = [r for r in clf.history_ if r["stage"] == "probe"][-len(probe.history_) :]
+    assert [r["train_loss"] for r in refit] == [r["train_loss"] for r in probe.history_]
+    np.testing.assert_array_equal(clf.predict_proba(X), probe.predict_proba(X))
+
+
 def test_guard_keeps_fine_tuning_when_it_helps(tiny_image_checkpoint, image_data):
     # a random tiny backbone: the probe stays near chance, fine-tuning learns
     X, y = image_data
