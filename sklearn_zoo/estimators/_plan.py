@@ -117,9 +117,10 @@ class FitState:
     n_trainable: int = 0  # the most backbone parameters a stage trained
     interrupted: bool = False  # the last stage was cut short by Ctrl-C
     cut: bool = False  # the last stage was cut short by the time budget
-    probe_start: Any = (
-        None  # under a guard: the head's weights and torch's generator before the probe
-    )
+    # under a guard: the head's weights and torch's generator before the probe; with a
+    # single-label classifier's guard, the probe's probability of each validation row's class
+    probe_start: Any = None
+    valid_probs: Any = None
 
 
 def draw_seed(random_state: Any) -> int | None:

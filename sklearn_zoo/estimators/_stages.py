@@ -21,7 +21,7 @@ from ..training import release_accelerator
 from ._averaging import WeightAverage
 from ._budget import StageClock, shorten_hint
 from ._card import fit_card
-from ._guard import Guard, final_key
+from ._guard import Guard, final_key, valid_probs
 from ._plan import FitPlan, FitState, StageRecord
 from ._strategy import (
     auto_epochs,
@@ -54,7 +54,8 @@ def finetune(plan: FitPlan, state: FitState) -> FitState:
     with validation rows) it keeps its best epoch, or gives the probe back if none beat it."""
     probe_state, guard = state, None
     if plan.rows.guard and state.best == "probe":
-        guard = Guard(plan.target.kind == "multiclass", to_beat=state.score)
+        classify = plan.target.kind == "multiclass"
+        guard = Guard(classify, to_beat=state.score, baseline=state.valid_probs)
     state = _train_head(plan, freeze(plan, state, plan.freeze_k), "finetune", guard)
     if from_trained_head(plan.strategy, "finetune"):
         training = plan.training
@@ -162,7 +163,16 @@ def _train_head(plan: FitPlan, state: FitState, stage: str, guard: Guard | None 
         history=state.history + epoch_rows(net, stage),
         interrupted=getattr(net, "interrupted_", False),
         cut=_cut(net),
+        valid_probs=_probe_valid_probs(plan, stage, net, valid),
     )
+
+
+def _probe_valid_probs(plan: FitPlan, stage: str, net: Any, valid: Any) -> Any:
+    """The probe's probability of each validation row's class, in the state it ended in (the
+    guard's per-sample baseline); None outside a single-label classifier's guarded probe."""
+    if stage != "probe" or valid is None or not plan.rows.guard:
+        return None
+    return valid_probs(net, valid) if plan.target.kind == "multiclass" else None
 
 
 def _watch(plan: FitPlan, stage: str, guard: Guard | None, scored: bool) -> list[tuple[str, Any]]:

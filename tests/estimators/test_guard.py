@@ -207,3 +207,66 @@ def test_validation_fraction_zero_turns_the_guard_off(tiny_image_checkpoint, ima
     clf.set_params(validation_fraction=-0.1)
     with pytest.raises(ValueError, match="validation_fraction"):
         clf.fit(X, y)
+
+
+def _run_probability_guard(probe_probs, epochs_probs):
+    """Feed ``Guard`` epochs given as each validation row's probability of its class (2 classes),
+    against the probe's; the losses skorch would record are their mean log-loss."""
+    from types import SimpleNamespace
+
+    from skorch.history import History
+
+    from sklearn_zoo.estimators._guard import Guard
+
+    def logits(p):
+        p = torch.tensor(p, dtype=torch.float64)
+        return torch.stack([torch.log(p), torch.log1p(-p)], dim=1).float()  # class 0 is right
+
+    loss = lambda p: float(-np.log(np.asarray(p)).mean())  # noqa: E731
+    acc = lambda p: float(np.mean(np.asarray(p) > 0.5))  # noqa: E731
+    net = SimpleNamespace(history=History(), module_=torch.nn.Linear(2, 2))
+    guard = Guard(
+        classify=True,
+        to_beat=(acc(probe_probs), -loss(probe_probs)),
+        baseline=np.asarray(probe_probs, dtype=np.float32),
+    ).initialize()
+    for probs in epochs_probs:
+        guard.on_epoch_begin(net)
+        target = torch.zeros(len(probs), dtype=torch.long)
+        guard.on_batch_end(net, batch=(None, target), training=False, y_pred=logits(probs))
+        net.history.new_epoch()
+        net.history.record("valid_loss", loss(probs))
+        guard.on_epoch_end(net)
+    return guard
+
+
+def test_guard_keeps_the_probe_when_both_are_right_and_fine_tuning_is_only_sharper():
+    # cats_dogs, 100 photos a class, seed 2: 20 validation photos all right under the probe; the
+    # lowest-loss rule kept a sharper fine-tuning epoch that scored 0.847 on the test set (probe
+    # 0.980). Confidence beyond 99% earns nothing, and one photo's gain is within the noise.
+    probe = [0.995] * 19 + [0.9]
+    sharper = [[0.99999] * 20, [0.9999] * 19 + [0.999]]
+    guard = _run_probability_guard(probe, sharper)
+    assert guard.best_epoch_ is None  # although both epochs have a lower mean validation loss
+
+
+def test_guard_keeps_fine_tuning_that_is_clearly_better_sample_by_sample():
+    # digits-like: the probe unsure on many rows, fine-tuning sure and right on most of them
+    rng = np.random.default_rng(0)
+    probe = rng.uniform(0.3, 0.8, size=20).tolist()
+    tuned = [min(p + 0.15, 0.99) for p in probe]
+    tuned[3] = 0.25  # one row worse
+    guard = _run_probability_guard(probe, [probe, tuned])
+    assert guard.best_epoch_ == 2
+
+
+def test_clearly_better_needs_a_gain_beyond_its_noise():
+    from sklearn_zoo.estimators._guard import clearly_better
+
+    base = np.full(10, 0.6)
+    assert not clearly_better(base, base)  # no gain
+    one = base.copy()
+    one[0] = 0.99  # one sample's gain only
+    assert not clearly_better(one, base)
+    assert clearly_better(np.full(10, 0.9), base)  # every sample better
+    assert not clearly_better(np.full(10, 0.9999), np.full(10, 0.995))  # both beyond the cap
