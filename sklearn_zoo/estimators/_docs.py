@@ -80,9 +80,12 @@ PARAMS_DOC = """
         Share of the data held out for early stopping, and for LP-FT's guard (at least one
         sample per class): every fine-tuning epoch is scored on it against the probe's state,
         and the one with the lowest validation loss is kept unless it is clearly less accurate
-        than the probe (by more than one sample and one standard error); when none has a lower
-        loss than the probe, the fit returns the probe, its head refit on every row: the
-        same fit as ``strategy="probe"`` (``best_stage_``). ``0`` holds nothing out: no guard, LP-FT trains on every row and
+        than the probe (by more than one sample and one standard error) or, for a single-label
+        classifier, not clearly better sample by sample (its per-sample Brier score, the
+        probability of each sample's class capped at 0.99, lower by two standard errors of
+        the paired gains); when none is kept,
+        the fit returns the probe, its head refit on every row: the same fit as
+        ``strategy="probe"`` (``best_stage_``). ``0`` holds nothing out: no guard, LP-FT trains on every row and
         ends with its last fine-tuning epoch (not with ``early_stopping=True``).
     n_iter_no_change : int, default=5
         Epochs without a better validation loss before early stopping ends a stage.

@@ -260,6 +260,15 @@ def test_guard_keeps_fine_tuning_that_is_clearly_better_sample_by_sample():
     assert guard.best_epoch_ == 2
 
 
+def test_a_broad_gain_counts_despite_a_few_confident_mistakes():
+    # digits, 100 a class (100 validation digits): fine-tuning right on 96 where the probe had 85,
+    # wrong with near certainty on 4. Its mean log-loss is lower, but 4 losses of 9.2 make the
+    # log-loss gain 0.5 standard errors; the bounded Brier score sees the broad gain (5.0).
+    probe = [0.7] * 85 + [0.3] * 15
+    tuned = [1e-4] * 2 + [0.97] * 96 + [1e-4] * 2
+    assert _run_probability_guard(probe, [tuned]).best_epoch_ == 1
+
+
 def test_clearly_better_needs_a_gain_beyond_its_noise():
     from sklearn_zoo.estimators._guard import clearly_better
 
