@@ -76,11 +76,14 @@ def true_class_probs(y_pred: torch.Tensor, target: torch.Tensor) -> np.ndarray:
 
 
 def valid_probs(net: Any, dataset: Any) -> np.ndarray:
-    """:func:`true_class_probs` of every validation row, in order, under the net's current state."""
+    """:func:`true_class_probs` of every validation row, in order, under the net's current state.
+    torch's generator is left as it was (a DataLoader draws a seed from it even unshuffled), so
+    measuring does not change the fine-tuning that follows."""
     out = []
-    for batch in net.get_iterator(dataset, training=False):
-        target = batch[1]["y"] if isinstance(batch[1], dict) else batch[1]
-        out.append(true_class_probs(net.evaluation_step(batch, training=False), target))
+    with torch.random.fork_rng(devices=[]):
+        for batch in net.get_iterator(dataset, training=False):
+            target = batch[1]["y"] if isinstance(batch[1], dict) else batch[1]
+            out.append(true_class_probs(net.evaluation_step(batch, training=False), target))
     return np.concatenate(out)
 
 

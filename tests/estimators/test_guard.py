@@ -279,3 +279,20 @@ def test_clearly_better_needs_a_gain_beyond_its_noise():
     assert not clearly_better(one, base)
     assert clearly_better(np.full(10, 0.9), base)  # every sample better
     assert not clearly_better(np.full(10, 0.9999), np.full(10, 0.995))  # both beyond the cap
+
+
+def test_the_guards_measurement_leaves_torchs_generator_alone():
+    from skorch import NeuralNet
+    from skorch.dataset import Dataset
+
+    from sklearn_zoo.estimators._guard import valid_probs
+
+    net = NeuralNet(torch.nn.Linear(4, 3), criterion=torch.nn.CrossEntropyLoss, batch_size=4)
+    net.initialize()
+    data = Dataset(torch.randn(10, 4), torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0]))
+    torch.manual_seed(3)
+    expected = torch.rand(2)
+    torch.manual_seed(3)
+    probs = valid_probs(net, data)
+    assert probs.shape == (10,) and ((probs > 0) & (probs < 1)).all()
+    torch.testing.assert_close(torch.rand(2), expected)
