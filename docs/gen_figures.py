@@ -199,7 +199,13 @@ def draw_accuracy_vs_labels(out: Path) -> None:
     plt.close(fig)
 
 
-COLORS = {"probe": "#4e79a7", "finetune": "#f28e2b", "lp-ft": "#59a14f", "contrastive": "#e15759"}
+COLORS = {
+    "baseline": "#9c755f",
+    "probe": "#4e79a7",
+    "finetune": "#f28e2b",
+    "lp-ft": "#59a14f",
+    "contrastive": "#e15759",
+}
 _FIRST_FLOAT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 BUDGET_TABLE = "| set (seed 0) |"
 SCALE_TABLE = "| collection | N |"

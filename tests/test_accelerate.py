@@ -65,6 +65,7 @@ def test_lp_ft_runs_both_stages_through_one_accelerator(tiny_image_checkpoint, i
         freeze_depth=-1,
         accelerate=True,
         grad_accumulation_steps=2,
+        validation_fraction=0.0,  # no guard: both stages end as trained, whatever they score
     )
     assert [row["stage"] for row in clf.history_] == ["probe"] * 2 + ["finetune"] * 2
     assert seen["optimizer"] == "AcceleratedOptimizer"
