@@ -201,7 +201,8 @@ def test_auto_picks_contrastive_for_few_shot_text_and_lp_ft_otherwise(
     few = PretrainedTextClassifier(tiny_text_checkpoint, contrastive_pairs=32, **FT).fit(X, y)
     assert few.strategy_ == "contrastive"
     assert _stages(few)[0] == "contrastive" and set(_stages(few)[1:]) == {"probe"}
-    many = np.tile(X, 2), np.tile(y, 2)  # 40 per class
+    reps = CONTRASTIVE_MAX_PER_CLASS // 20 + 1  # just over the limit a class
+    many = np.tile(X, reps), np.tile(y, reps)
     assert PretrainedTextClassifier(tiny_text_checkpoint, **FT).fit(*many).strategy_ == "lp-ft"
     multilabel = np.stack([y == "pos", y == "neg"], axis=1).astype(int)
     assert (
@@ -240,8 +241,9 @@ def test_auto_on_imbalanced_texts_fits_lp_ft(tiny_text_checkpoint, text_data):
     clf = PretrainedTextClassifier(tiny_text_checkpoint, max_epochs=1, batch_size=8)
     clf.fit(X[keep], y[keep])
     assert clf.strategy_ == "contrastive"  # 12 a class on average: few-shot
-    many = np.r_[np.repeat(np.flatnonzero(y == "pos"), 4), np.flatnonzero(y == "neg")[:4]]
-    assert clf.fit(X[many], y[many]).strategy_ == "lp-ft"  # 80 + 4: 42 a class on average
+    reps = 2 * CONTRASTIVE_MAX_PER_CLASS // 20 + 1  # 20 x reps + 4 over the limit on average
+    many = np.r_[np.repeat(np.flatnonzero(y == "pos"), reps), np.flatnonzero(y == "neg")[:4]]
+    assert clf.fit(X[many], y[many]).strategy_ == "lp-ft"  # one rare class: still not the pairs
 
 
 @pytest.mark.parametrize(
