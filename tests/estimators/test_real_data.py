@@ -136,12 +136,15 @@ def test_text_transfer_on_100_sentences(sentences):
     texts, labels = sentences
     X, y, X_test, y_test = texts[:100], labels[:100], texts[100:1100], labels[100:1100]
     scores = {}
+    fit = {
+        "strategy": "lp-ft",
+        "max_epochs": 10,
+        "random_state": 0,
+    }  # transfer, not "auto"'s choice
     for depth in ("all", -2, 0):
-        clf = PretrainedTextClassifier(freeze_depth=depth, max_epochs=10, random_state=0)
+        clf = PretrainedTextClassifier(freeze_depth=depth, **fit)
         scores[depth] = clf.fit(X, y).score(X_test, y_test)
-    scratch = PretrainedTextClassifier(
-        freeze_depth=0, pretrained=False, max_epochs=10, random_state=0
-    )
+    scratch = PretrainedTextClassifier(freeze_depth=0, pretrained=False, **fit)
     scratch_score = scratch.fit(X, y).score(X_test, y_test)
     assert max(scores.values()) >= 0.86, scores
     assert max(scores.values()) >= scratch_score + 0.15, (scores, scratch_score)
