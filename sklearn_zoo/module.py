@@ -45,6 +45,18 @@ def make_head(
     return nn.Sequential(*layers)
 
 
+def zero_output_layer(head: nn.Sequential) -> nn.Sequential:
+    """The head's output layer at zero (its hidden layers keep their random start): a probe then
+    starts, as logistic regression does, from predicting every class alike. From a random start,
+    the weights a few hundred steps on a few samples a class do not move keep their random values
+    (weight decay removes about 0.5% of them) and add noise to every prediction."""
+    last = head[-1]
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.zero_()
+    return head
+
+
 class ZooModule(nn.Module):
     """Backbone + head. A batch is a dict: ``pixel_values`` (images), tokenizer outputs (text), or
     ``prefix``, the cached output of the first ``split`` (frozen) blocks."""

@@ -15,7 +15,7 @@ from .._compat import Interval, StrOptions
 from ..backbones import resolve_freeze_depth
 from ..features import FeatureIdentity, FrozenFeatures, stream
 from ..inference import run_batches
-from ..module import ZooModule, check_head_size, make_head
+from ..module import ZooModule, check_head_size, make_head, zero_output_layer
 from ..runtime import Runtime, resolve_device, resolve_num_workers
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
@@ -156,6 +156,8 @@ class ZooEstimatorMixin(
         k = self._freeze_boundary(backbone, strategy, spec)
         if k == backbone.num_blocks:  # nothing of the backbone is left to train
             strategy = "probe"
+        if start is None and not partial and "probe" in stages(strategy):
+            zero_output_layer(head)  # the probe starts from zero (the draws are made all the same)
         prepared = self._prepare_inputs(spec)
         if "finetune" in stages(strategy):  # images read every epoch: decode them once
             inputs = prepared.once(inputs)

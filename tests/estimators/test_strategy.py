@@ -73,6 +73,39 @@ def test_probe_leaves_the_backbone_alone_whatever_freeze_depth_says(
         torch.testing.assert_close(_backbone_state(clf)[name], value)
 
 
+def test_the_probe_starts_from_a_zero_head_and_depends_on_no_draw(
+    tiny_image_checkpoint, image_data
+):
+    """A probe on one batch draws nothing but its first weights; from zero, the seed is moot."""
+    X, y = image_data[0][:16], image_data[1][:16]
+    probes = [
+        PretrainedImageClassifier(
+            tiny_image_checkpoint, strategy="probe", image_size=32, **{**FAST, "random_state": s}
+        ).fit(X, y)
+        for s in (0, 1)
+    ]
+    np.testing.assert_allclose(probes[0].predict_proba(X), probes[1].predict_proba(X), atol=1e-6)
+    tuned = [
+        PretrainedImageClassifier(
+            tiny_image_checkpoint, strategy="finetune", image_size=32, **{**FAST, "random_state": s}
+        ).fit(X, y)
+        for s in (0, 1)
+    ]  # plain fine-tuning keeps its random head: the seed shows
+    assert not np.allclose(tuned[0].predict_proba(X), tuned[1].predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("head_size", [(), (8,)])
+def test_zero_output_layer_zeroes_the_last_layer_only(head_size):
+    from sklearn_zoo.module import make_head, zero_output_layer
+
+    torch.manual_seed(0)
+    head = zero_output_layer(make_head(4, head_size, 3, 0.0))
+    assert not head[-1].weight.any() and not head[-1].bias.any()
+    if head_size:
+        assert head[0].weight.any()  # the hidden layer keeps its random start
+    assert not head(torch.randn(5, 4)).any()
+
+
 def test_finetune_trains_backbone_and_head_together(tiny_image_checkpoint, image_data):
     X, y = image_data
     rec = RecordLR()
