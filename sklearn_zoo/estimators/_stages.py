@@ -29,7 +29,6 @@ from ._strategy import (
     epochs_rule,
     from_trained_head,
     keeps_norm_stats,
-    probe_l2,
 )
 from ._train import train_net, trainable_state
 
@@ -150,7 +149,6 @@ def _train_head(plan: FitPlan, state: FitState, stage: str, guard: Guard | None 
         backbone_lr_scale=backbone_lr_scale,
         max_epochs=_epochs(plan, stage, len(train)),
         callbacks=_watch(plan, stage, guard, valid is not None),
-        l2=probe_l2(stage, plan.target.kind, len(train)),
     )
     if guard is not None:
         guard.start_ = start

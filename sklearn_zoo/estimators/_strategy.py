@@ -47,21 +47,6 @@ AUTO_EPOCHS = {
 }
 
 
-# The probe stage of a single-label classifier: Adam with an L2 penalty on the head's weights of
-# PROBE_L2 / n_train (per sample, the penalty of scikit-learn's LogisticRegression at its default
-# C = 1 / PROBE_L2), in place of AdamW's decoupled weight decay, which hardly regularizes in a
-# probe's few hundred steps. On frozen EfficientNet-Lite0 embeddings (dev splits of flowers5,
-# cats_dogs and the digits at 5 / 20 / 100 a class, 3 seeds each, the head from zero) the mean
-# dev accuracy over the 9 cells was 0.805 without the penalty, 0.808 / 0.805 / 0.802 with
-# PROBE_L2 = 1 / 10 / 100 (docs/guide/strategy.md).
-PROBE_L2 = 1.0
-
-
-def probe_l2(stage: str, kind: str, n_train: int) -> float | None:
-    """The head's L2 penalty in ``stage`` (None: the decoupled ``weight_decay``)."""
-    return PROBE_L2 / max(n_train, 1) if stage == "probe" and kind == "multiclass" else None
-
-
 def epochs_rule(strategy: str, stage: str, modality: str) -> str:
     """The :data:`AUTO_EPOCHS` rule a stage follows under ``max_epochs=None``."""
     if strategy == "lp-ft" and stage == "finetune" and modality == "image":

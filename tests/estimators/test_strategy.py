@@ -26,7 +26,6 @@ from sklearn_zoo.estimators._strategy import (
     CONTRASTIVE_MAX_PER_CLASS,
     FINETUNE_MIN_PER_CLASS,
     MIN_GUARD_SAMPLES,
-    PROBE_L2,
     auto_epochs,
     epochs_rule,
     resolve_strategy,
@@ -107,69 +106,6 @@ def test_zero_output_layer_zeroes_the_last_layer_only(head_size):
     assert not head(torch.randn(5, 4)).any()
 
 
-class RecordOptimizer(Callback):
-    """Records the optimizer's class and each trainable group's weight decay when a stage starts."""
-
-    def __init__(self):
-        self.seen = []
-
-    def on_train_begin(self, net, **kwargs):
-        decays = [
-            (sum(p.numel() for p in g["params"]), g["weight_decay"])
-            for g in net.optimizer_.param_groups
-            if any(p.requires_grad for p in g["params"])
-        ]
-        self.seen.append((type(net.optimizer_).__name__, sorted(decays)))
-
-
-def test_the_probe_penalizes_the_head_weights_as_logistic_regression_does(
-    tiny_image_checkpoint, image_data
-):
-    X, y = image_data
-    rec = RecordOptimizer()
-    clf = PretrainedImageClassifier(
-        tiny_image_checkpoint,
-        strategy="lp-ft",
-        image_size=32,
-        validation_fraction=0.0,
-        weight_decay=0.05,
-        net_params={"callbacks": [rec]},
-        **FAST,
-    ).fit(X, y)
-    (probe_opt, probe_groups), (tune_opt, tune_groups) = rec.seen
-    n_classes, width = len(clf.classes_), clf.net_.module_.head[-1].in_features
-    # the probe: Adam, L2 of PROBE_L2 / n on the head's weights, none on its biases
-    assert probe_opt == "Adam"
-    assert probe_groups == [(n_classes, 0.0), (n_classes * width, PROBE_L2 / len(y))]
-    # fine-tuning: AdamW's decoupled weight_decay on everything, as the parameter says
-    assert tune_opt == "AdamW" and {d for _, d in tune_groups} == {0.05}
-
-
-def test_only_a_single_label_classifier_probe_has_the_penalty():
-    from sklearn_zoo.estimators import _strategy
-
-    assert _strategy.probe_l2("probe", "multiclass", 50) == PROBE_L2 / 50
-    assert _strategy.probe_l2("finetune", "multiclass", 50) is None
-    assert _strategy.probe_l2("probe", "regression", 50) is None  # measured on classifiers only
-    assert _strategy.probe_l2("probe", "multilabel", 50) is None
-
-
-def test_a_stronger_probe_penalty_gives_a_smaller_head(
-    tiny_image_checkpoint, image_data, monkeypatch
-):
-    from sklearn_zoo.estimators import _strategy
-
-    X, y = image_data
-    norms = []
-    for penalty in (0.0, 100.0):
-        monkeypatch.setattr(_strategy, "PROBE_L2", penalty)
-        clf = PretrainedImageClassifier(
-            tiny_image_checkpoint, strategy="probe", image_size=32, **{**FAST, "max_epochs": 20}
-        ).fit(X, y)
-        norms.append(float(clf.net_.module_.head[-1].weight.norm()))
-    assert norms[1] < 0.5 * norms[0]
-
-
 def test_finetune_trains_backbone_and_head_together(tiny_image_checkpoint, image_data):
     X, y = image_data
     rec = RecordLR()
@@ -240,7 +176,7 @@ def test_lp_ft_fits_the_head_first_then_fine_tunes_everything_at_the_lower_rate(
         rtol=1e-5,
     )
     # probe stage: head at lr; fine-tuning stage: head and backbone at lr * backbone_lr_scale
-    assert rec.seen[0] == pytest.approx([1e-2, 1e-2])  # the head's weights (penalized), biases
+    assert rec.seen[0] == pytest.approx([1e-2])
     assert rec.seen[1] == pytest.approx([1e-3, 1e-3])
 
 
