@@ -189,7 +189,8 @@ def draw_accuracy_vs_labels(out: Path) -> None:
             ax.errorbar(labels, mean, yerr=std, marker="o", capsize=3, label=name, color=color)
         ax.set_xscale("log")
         ax.minorticks_off()
-        ax.set_xticks(labels, [f"{n:,}" for n in labels])
+        ticks = sorted({p[0] for points in series.values() for p in points})  # every budget run
+        ax.set_xticks(ticks, [f"{n:,}" for n in ticks])
         ax.set(title=title, xlabel=xlabel, ylabel="test accuracy")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
