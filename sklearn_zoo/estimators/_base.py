@@ -157,7 +157,7 @@ class ZooEstimatorMixin(
         if k == backbone.num_blocks:  # nothing of the backbone is left to train
             strategy = "probe"
         if start is None and not partial and "probe" in stages(strategy):
-            zero_output_layer(head)  # the probe starts from zero (the draws are made all the same)
+            zero_output_layer(head)  # the probe starts from zero (after the same random draws)
         prepared = self._prepare_inputs(spec)
         if "finetune" in stages(strategy):  # images read every epoch: decode them once
             inputs = prepared.once(inputs)
