@@ -11,8 +11,9 @@ from sklearn.utils._param_validation import Interval as Interval
 from sklearn.utils._param_validation import StrOptions as StrOptions
 
 # versions whose internals below were read and tested (skorch 1.1-1.3 and accelerate 0.34, 1.0, 1.5
-# and 1.10 by their source; skorch 1.4.0 and accelerate 1.15.0 by the test suite)
-CHECKED = {"skorch": ">=1.1,<1.5", "accelerate": ">=0.34,<1.16"}
+# and 1.10 by their source, 1.16 by its source and the suite; skorch 1.4.0 and accelerate 1.15.0
+# by the test suite)
+CHECKED = {"skorch": ">=1.1,<1.5", "accelerate": ">=0.34,<1.17"}
 RECHECK = {
     "skorch": "NeuralNet._set_training(training) still puts every module and criterion in "
     "train/eval mode; AccelerateMixin._unwrap_accelerator() still unwraps module_ and "
