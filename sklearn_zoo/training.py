@@ -191,13 +191,16 @@ def build_net(
     extra: dict[str, Any] | None = None,
     early_stopping: bool | None = None,
     stage_callbacks: list[tuple[str, Any]] | None = None,
+    l2: float | None = None,
 ) -> ZooNet:
     """A ready-to-``fit`` :class:`ZooNet` (``extra`` is the user's escape hatch of skorch params).
 
     With an ``accelerator`` it is an :class:`AcceleratedZooNet`: the accelerator places the model
     and does the autocast and gradient accumulation (``steps_per_epoch`` counts optimizer steps).
     ``early_stopping=None`` stops early whenever there is a ``valid_dataset``; the
-    ``stage_callbacks`` run after the estimator's own and before the user's.
+    ``stage_callbacks`` run after the estimator's own and before the user's. ``l2`` replaces
+    the decoupled ``weight_decay`` by an L2 penalty on the head's weights (see
+    :func:`_optimizer_params`).
     """
     callbacks = _callbacks(
         max_epochs * steps_per_epoch,
@@ -211,7 +214,7 @@ def build_net(
     params: dict[str, Any] = {
         "module": module,
         "criterion": criterion,
-        **_optimizer_params(lr, backbone_lr_scale, weight_decay, device),
+        **_optimizer_params(lr, backbone_lr_scale, weight_decay, device, l2),
         "max_epochs": max_epochs,
         "batch_size": batch_size,
         "train_split": predefined_split(valid_dataset) if valid_dataset is not None else None,
@@ -247,16 +250,21 @@ def _accelerated(params: dict[str, Any], accelerator: Any, verbose: int) -> Acce
 
 
 def _optimizer_params(
-    lr: float, backbone_lr_scale: float, weight_decay: float, device: str
+    lr: float, backbone_lr_scale: float, weight_decay: float, device: str, l2: float | None = None
 ) -> dict[str, Any]:
-    """AdamW, the backbone at ``lr * backbone_lr_scale`` and the head at ``lr``."""
+    """AdamW, the backbone at ``lr * backbone_lr_scale`` and the head at ``lr``. With ``l2``:
+    Adam, and the penalty ``l2 / 2 * ||W||^2`` on the head's weights added to the loss (their
+    gradient gets ``l2 * W``; biases are not penalized), as logistic regression's is."""
+    groups: list[tuple[str, dict[str, Any]]] = [("backbone.*", {"lr": lr * backbone_lr_scale})]
+    if l2 is not None:
+        groups.append(("head.*weight", {"weight_decay": l2}))
     return {
-        "optimizer": torch.optim.AdamW,
+        "optimizer": torch.optim.AdamW if l2 is None else torch.optim.Adam,
         "lr": lr,
-        "optimizer__weight_decay": weight_decay,
+        "optimizer__weight_decay": weight_decay if l2 is None else 0.0,
         # one fused kernel for all parameters instead of a Python loop over them (CPU and CUDA)
         **({"optimizer__fused": True} if fused_adamw(device) else {}),
-        "optimizer__param_groups": [("backbone.*", {"lr": lr * backbone_lr_scale})],
+        "optimizer__param_groups": groups,
     }
 
 

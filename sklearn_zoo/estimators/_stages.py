@@ -29,6 +29,8 @@ from ._strategy import (
     epochs_rule,
     from_trained_head,
     keeps_norm_stats,
+    probe_l2,
+    returns_probe,
 )
 from ._train import train_net, trainable_state
 
@@ -45,7 +47,8 @@ def probe(plan: FitPlan, state: FitState) -> FitState:
     if plan.full is not None:
         head = {k: v.detach().clone() for k, v in plan.head.state_dict().items()}
         state = replace(state, probe_start=(head, torch.get_rng_state()))
-    state = _train_head(plan, freeze(plan, state, plan.backbone.num_blocks), "probe")
+    frozen = freeze(plan, state, plan.backbone.num_blocks)
+    state = _train_head(plan, frozen, "probe", penalized=returns_probe(plan.strategy))
     return replace(state, best="probe", score=final_key(state.history))
 
 
@@ -83,9 +86,8 @@ def _back_to_probe(plan: FitPlan, probe_state: FitState, state: FitState) -> Fit
         stopped = plan.training.early_stopping and epochs > 0
         max_epochs = epochs if stopped else plan.training.max_epochs
         training = replace(plan.training, early_stopping=False, max_epochs=max_epochs)
-        kept = _train_head(
-            replace(plan, train=plan.full, clean=None, valid=None, training=training), kept, "probe"
-        )
+        refit = replace(plan, train=plan.full, clean=None, valid=None, training=training)
+        kept = _train_head(refit, kept, "probe", penalized=True)
     return replace(kept, best="probe", score=probe_state.score, cut=state.cut)
 
 
@@ -123,10 +125,17 @@ STAGES: dict[str, Callable[[FitPlan, FitState], FitState]] = {
 }
 
 
-def _train_head(plan: FitPlan, state: FitState, stage: str, guard: Guard | None = None) -> FitState:
+def _train_head(
+    plan: FitPlan,
+    state: FitState,
+    stage: str,
+    guard: Guard | None = None,
+    penalized: bool = False,
+) -> FitState:
     """Train backbone and head as frozen now, on frozen features where the cache can hold them.
     A ``guard`` ends it in its best epoch on validation (and keeps the weights it started from
-    as ``start_``); in a guarded fit, validation rows get their accuracy recorded all the same."""
+    as ``start_``); in a guarded fit, validation rows get their accuracy recorded all the same.
+    ``penalized``: the probe the fit returns, with the head's L2 penalty (``probe_l2``)."""
     split = plan.backbone.frozen_blocks
     plan.backbone.frozen_norm_stats = keeps_norm_stats(plan.strategy)
     runtime = plan.runtime
@@ -149,6 +158,7 @@ def _train_head(plan: FitPlan, state: FitState, stage: str, guard: Guard | None 
         backbone_lr_scale=backbone_lr_scale,
         max_epochs=_epochs(plan, stage, len(train)),
         callbacks=_watch(plan, stage, guard, valid is not None),
+        l2=probe_l2(penalized, plan.target.kind, len(train)),
     )
     if guard is not None:
         guard.start_ = start

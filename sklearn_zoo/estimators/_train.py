@@ -24,8 +24,9 @@ def train_net(
     backbone_lr_scale: float,
     max_epochs: int,
     callbacks: list[tuple[str, Any]] | None = None,
+    l2: float | None = None,
 ) -> Any:
-    """Build the skorch net and fit it. A GPU out-of-memory error halves ``batch_size`` and
+    """Build the skorch net and fit it (``l2``: the head's penalty, see ``build_net``). A GPU out-of-memory error halves ``batch_size`` and
     starts again from the initial weights, down to 1 (with a warning each time)."""
     initial = trainable_state(module)
     batch_size = plan.training.batch_size
@@ -41,6 +42,7 @@ def train_net(
             backbone_lr_scale=backbone_lr_scale,
             max_epochs=max_epochs,
             stage_callbacks=callbacks,
+            l2=l2,
         )
         try:
             net.fit(train, None)

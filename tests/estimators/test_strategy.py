@@ -26,6 +26,7 @@ from sklearn_zoo.estimators._strategy import (
     CONTRASTIVE_MAX_PER_CLASS,
     FINETUNE_MIN_PER_CLASS,
     MIN_GUARD_SAMPLES,
+    PROBE_L2,
     auto_epochs,
     epochs_rule,
     resolve_strategy,
@@ -106,6 +107,71 @@ def test_zero_output_layer_zeroes_the_last_layer_only(head_size):
     assert not head(torch.randn(5, 4)).any()
 
 
+class RecordOptimizer(Callback):
+    """Records the optimizer's class and each trainable group's weight decay when a stage starts."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_train_begin(self, net, **kwargs):
+        decays = [
+            (sum(p.numel() for p in g["params"]), g["weight_decay"])
+            for g in net.optimizer_.param_groups
+            if any(p.requires_grad for p in g["params"])
+        ]
+        self.seen.append((type(net.optimizer_).__name__, sorted(decays)))
+
+
+def test_the_probe_a_fit_returns_penalizes_the_head_weights_as_logistic_regression_does(
+    tiny_image_checkpoint, image_data
+):
+    X, y = image_data
+    common = dict(image_size=32, validation_fraction=0.0, weight_decay=0.05, **FAST)
+    rec = RecordOptimizer()
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint, strategy="probe", net_params={"callbacks": [rec]}, **common
+    ).fit(X, y)
+    ((probe_opt, probe_groups),) = rec.seen
+    n_classes, width = len(clf.classes_), clf.net_.module_.head[-1].in_features
+    # the probe: Adam, L2 of PROBE_L2 / n on the head's weights, none on its biases
+    assert probe_opt == "Adam"
+    assert probe_groups == [(n_classes, 0.0), (n_classes * width, PROBE_L2 / len(y))]
+    # LP-FT's probe is fine-tuning's starting point: AdamW's weight_decay in both stages
+    rec = RecordOptimizer()
+    PretrainedImageClassifier(
+        tiny_image_checkpoint, strategy="lp-ft", net_params={"callbacks": [rec]}, **common
+    ).fit(X, y)
+    assert [opt for opt, _ in rec.seen] == ["AdamW", "AdamW"]
+    assert {d for _, groups in rec.seen for _, d in groups} == {0.05}
+
+
+def test_only_the_returned_probe_of_a_single_label_classifier_has_the_penalty():
+    from sklearn_zoo.estimators import _strategy
+
+    assert _strategy.probe_l2(True, "multiclass", 50) == PROBE_L2 / 50
+    assert _strategy.probe_l2(False, "multiclass", 50) is None
+    assert _strategy.probe_l2(True, "regression", 50) is None  # measured on classifiers only
+    assert _strategy.probe_l2(True, "multilabel", 50) is None
+    assert _strategy.returns_probe("probe")
+    assert not any(map(_strategy.returns_probe, ["lp-ft", "contrastive", "finetune"]))
+
+
+def test_a_stronger_probe_penalty_gives_a_smaller_head(
+    tiny_image_checkpoint, image_data, monkeypatch
+):
+    from sklearn_zoo.estimators import _strategy
+
+    X, y = image_data
+    norms = []
+    for penalty in (0.0, 100.0):
+        monkeypatch.setattr(_strategy, "PROBE_L2", penalty)
+        clf = PretrainedImageClassifier(
+            tiny_image_checkpoint, strategy="probe", image_size=32, **{**FAST, "max_epochs": 20}
+        ).fit(X, y)
+        norms.append(float(clf.net_.module_.head[-1].weight.norm()))
+    assert norms[1] < 0.5 * norms[0]
+
+
 def test_finetune_trains_backbone_and_head_together(tiny_image_checkpoint, image_data):
     X, y = image_data
     rec = RecordLR()
@@ -143,8 +209,10 @@ def test_freeze_depth_all_under_auto_is_a_probe(tiny_image_checkpoint, image_dat
 
 
 def test_lp_ft_fits_the_head_first_then_fine_tunes_everything_at_the_lower_rate(
-    tiny_image_checkpoint, image_data
+    tiny_image_checkpoint, image_data, monkeypatch
 ):
+    from sklearn_zoo.estimators import _strategy
+
     X, y = image_data
     common = dict(
         image_size=32,
@@ -152,12 +220,16 @@ def test_lp_ft_fits_the_head_first_then_fine_tunes_everything_at_the_lower_rate(
         backbone_lr_scale=0.1,
         warmup_fraction=0.0,
         schedule="constant",
+        weight_decay=0.0,  # AdamW then updates as Adam: the same probe with and without penalty
         **FAST,
     )
     # LP-FT's guard holds 10% of the rows out for validation; so does early stopping
     probe = PretrainedImageClassifier(
         tiny_image_checkpoint, strategy="probe", early_stopping=True, **common
-    ).fit(X, y)
+    )
+    with monkeypatch.context() as m:  # the probe LP-FT starts from has no L2 penalty
+        m.setattr(_strategy, "PROBE_L2", 0.0)
+        probe.fit(X, y)
     rec = RecordLR()
     lpft = PretrainedImageClassifier(
         tiny_image_checkpoint,
