@@ -64,7 +64,9 @@ PARAMS_DOC = """
     batch_size : int, default=32
         Samples per optimizer step (and per inference batch).
     weight_decay : float, default=0.01
-        AdamW's decoupled weight decay, on the trainable weights.
+        AdamW's decoupled weight decay, on the trainable weights. A single-label classifier's
+        probe that the fit returns (``strategy="probe"``, or the one LP-FT's guard gives back)
+        has instead the L2 penalty of ``LogisticRegression(C=1)`` on its head's weights.
     warmup_fraction : float, default=0.1
         Share of the training steps with a linear learning-rate warm-up.
     schedule : {"cosine", "constant"}, default="cosine"

@@ -168,7 +168,7 @@ def test_a_stronger_probe_penalty_gives_a_smaller_head(
         clf = PretrainedImageClassifier(
             tiny_image_checkpoint, strategy="probe", image_size=32, **{**FAST, "max_epochs": 20}
         ).fit(X, y)
-        norms.append(float(clf.net_.module_.head[-1].weight.norm()))
+        norms.append(float(clf.net_.module_.head[-1].weight.detach().norm()))
     assert norms[1] < 0.5 * norms[0]
 
 
