@@ -26,8 +26,9 @@ def train_net(
     callbacks: list[tuple[str, Any]] | None = None,
     l2: float | None = None,
 ) -> Any:
-    """Build the skorch net and fit it (``l2``: the head's penalty, see ``build_net``). A GPU out-of-memory error halves ``batch_size`` and
-    starts again from the initial weights, down to 1 (with a warning each time)."""
+    """Build the skorch net and fit it (``l2``: the head's penalty, see ``build_net``). A GPU
+    out-of-memory error halves ``batch_size`` and starts again from the initial weights, down to
+    1 (with a warning each time)."""
     initial = trainable_state(module)
     batch_size = plan.training.batch_size
     while True:
