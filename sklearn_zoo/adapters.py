@@ -97,7 +97,10 @@ def attach(backbone: Backbone, config: AdapterConfig, modules: Sequence[str]) ->
     """
     peft = require_peft()
     block = _block_of(backbone)
-    peft.inject_adapter_in_model(config.peft_config(modules), backbone)
+    # their random start leaves torch's generator as it found it: the stages after run as they
+    # would without adapters (the probe LP-FT's guard gives back is strategy="probe"'s fit)
+    with torch.random.fork_rng(devices=[]):
+        peft.inject_adapter_in_model(config.peft_config(modules), backbone)
     owners = {
         name: block[name.split("." + MARK, 1)[0]]
         for name, _ in backbone.named_parameters()

@@ -197,7 +197,7 @@ class ZooEstimatorMixin(
             multilabel=target.kind == "multilabel",
             min_class_count=target.min_class_count,
             mean_class_count=target.mean_class_count,
-            guard_samples=self._guard_samples(target),
+            **self._guard_samples(target),
         )
         if strategy == "contrastive" and target.codes is None:
             raise ValueError(
@@ -206,13 +206,17 @@ class ZooEstimatorMixin(
             )
         return strategy
 
-    def _guard_samples(self, target: Target) -> int | None:
-        """How many validation samples LP-FT's guard would judge on; None when it holds none out.
+    def _guard_samples(self, target: Target) -> dict[str, int | None]:
+        """How many validation samples LP-FT's guard would judge on, in all (``guard_samples``)
+        and of the rarest class (``rare_guard_samples``); None when it holds none out.
         ``validation_fraction=0`` (the guard turned off on purpose) counts as enough."""
         if target.codes is None or self.validation_fraction == 0:
-            return MIN_GUARD_SAMPLES
+            return {"guard_samples": MIN_GUARD_SAMPLES, "rare_guard_samples": MIN_GUARD_SAMPLES}
         rows = guard_rows(len(target.codes), self.validation_fraction, target.codes, 0)
-        return None if rows is None else len(rows.valid)
+        if rows is None:
+            return {"guard_samples": None, "rare_guard_samples": None}
+        counts = np.bincount(target.codes[rows.valid], minlength=int(target.codes.max()) + 1)
+        return {"guard_samples": len(rows.valid), "rare_guard_samples": int(counts.min())}
 
     def _freeze_boundary(self, backbone: Any, strategy: str, spec: CheckpointSpec) -> int:
         """The blocks the fine-tuning stages keep frozen: ``freeze_depth`` resolved (a probe: all).

@@ -221,7 +221,7 @@ def params_doc(
 ) -> str:
     inputs = IMAGE_PARAMS_DOC if modality == "image" else TEXT_PARAMS_DOC
     auto = (
-        '``"contrastive"`` with at most 128 labelled samples per\n        class on average, ``"finetune"`` when every class has at least 400, ``"lp-ft"`` between'
+        '``"contrastive"`` with at most 128 labelled samples per\n        class on average, ``"finetune"`` when every class has at least 400 or the LP-FT guard\n        would hold out fewer than 5 of the rarest, ``"lp-ft"`` between'
         if contrastive
         else '``"lp-ft"``'
     )

@@ -72,6 +72,36 @@ def test_the_probe_given_back_is_the_probe_strategys_fit(
     np.testing.assert_array_equal(clf.predict_proba(X), probe.predict_proba(X))
 
 
+class WreckTrainable(Callback):
+    """Fine-tuning built to hurt, touching only what trains (with adapters: not the base)."""
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        module = net.module_
+        if training and module.split < module.backbone.num_blocks:
+            with torch.no_grad():
+                for p in module.backbone.parameters():
+                    if p.requires_grad:
+                        p.normal_(0.0, 3.0)
+                module.head[-1].weight.zero_()
+                module.head[-1].bias.copy_(torch.tensor([10.0, 0.0, 0.0]))
+
+
+def test_the_probe_given_back_by_an_adapter_fit_is_the_probe_strategys_fit(
+    tiny_image_checkpoint, image_data
+):
+    # the adapters' random start must not move torch's generator before the probe stage
+    pytest.importorskip("peft")
+    X, y = image_data
+    params = {**FAST, "lr": 3e-2, "adapter": "lora", "adapter_rank": 2}
+    probe = PretrainedImageClassifier(tiny_image_checkpoint, strategy="probe", **params).fit(X, y)
+    clf = PretrainedImageClassifier(
+        tiny_image_checkpoint, net_params={"callbacks": [WreckTrainable()]}, **params
+    ).fit(X, y)
+    assert clf.strategy_ == "lp-ft" and clf.best_stage_ == "probe"
+    assert clf.adapter_modules_  # the adapters were there, and trained
+    np.testing.assert_array_equal(clf.predict_proba(X), probe.predict_proba(X))
+
+
 def test_guard_keeps_fine_tuning_when_it_helps(tiny_image_checkpoint, image_data):
     # a random tiny backbone: the probe stays near chance, fine-tuning learns
     X, y = image_data

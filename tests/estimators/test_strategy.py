@@ -340,7 +340,22 @@ def test_the_auto_rule_is_bounded_on_imbalanced_classes():
     assert resolve_strategy("auto", **rule, min_class_count=17, mean_class_count=450) == "lp-ft"
 
 
-def test_auto_on_imbalanced_texts_fits_lp_ft(tiny_text_checkpoint, text_data):
+def test_auto_gives_plain_fine_tuning_where_the_guard_cannot_see_the_rarest_class():
+    # 495 + 17 sentences: LP-FT's guard saw 2 of the rare class and gave back a blind probe
+    rule = dict(modality="text", classifier=True, multilabel=False, min_class_count=17)
+    rare = dict(mean_class_count=256, guard_samples=52)
+    assert resolve_strategy("auto", **rule, **rare, rare_guard_samples=2) == "finetune"
+    seen = MIN_GUARD_SAMPLES
+    assert resolve_strategy("auto", **rule, **rare, rare_guard_samples=seen) == "lp-ft"
+    assert resolve_strategy("auto", **rule, **rare, rare_guard_samples=None) == "lp-ft"  # no guard
+    assert resolve_strategy("lp-ft", **rule, **rare, rare_guard_samples=2) == "lp-ft"
+    few = dict(mean_class_count=20, guard_samples=5, rare_guard_samples=1)
+    assert resolve_strategy("auto", **rule, **few) == "contrastive"  # few-shot: the pairs
+    image = dict(rule, modality="image")  # photos: the probe is the fallback, not measured here
+    assert resolve_strategy("auto", **image, **rare, rare_guard_samples=2) == "lp-ft"
+
+
+def test_auto_on_imbalanced_texts(tiny_text_checkpoint, text_data):
     X, y = text_data
     keep = np.r_[np.flatnonzero(y == "pos"), np.flatnonzero(y == "neg")[:4]]  # 20 + 4 texts
     clf = PretrainedTextClassifier(tiny_text_checkpoint, max_epochs=1, batch_size=8)
@@ -348,7 +363,10 @@ def test_auto_on_imbalanced_texts_fits_lp_ft(tiny_text_checkpoint, text_data):
     assert clf.strategy_ == "contrastive"  # 12 a class on average: few-shot
     reps = 2 * CONTRASTIVE_MAX_PER_CLASS // 20 + 1  # 20 x reps + 4 over the limit on average
     many = np.r_[np.repeat(np.flatnonzero(y == "pos"), reps), np.flatnonzero(y == "neg")[:4]]
-    assert clf.fit(X[many], y[many]).strategy_ == "lp-ft"  # one rare class: still not the pairs
+    # one rare class, 1 of its 4 in the guard's rows: not the pairs, and not LP-FT
+    assert clf.fit(X[many], y[many]).strategy_ == "finetune"
+    seen = np.r_[many, np.repeat(np.flatnonzero(y == "neg"), 8)]  # 164 rare: 16 in the guard
+    assert clf.fit(X[seen], y[seen]).strategy_ == "lp-ft"
 
 
 @pytest.mark.parametrize(
