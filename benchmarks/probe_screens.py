@@ -1,0 +1,159 @@
+"""Screens for a probe above the probe on the photos (issue #15): cheap variants of the frozen
+features, scored on the dev splits of ``benchmarks/accuracy.py`` (the test set only to report).
+
+``views``: a logistic regression on the cached features of augmented views of each training
+photo (its mirror image, and ``--crops`` RandomResizedCrops of 35-100% of the area with a random
+flip), against the clean features alone; each also with flip test-time augmentation.
+``size``: ``strategy="probe"`` at other input sizes than the checkpoint's 224 px.
+``cv``: the L2 penalty chosen by stratified k-fold cross-validation (``LogisticRegressionCV``,
+by accuracy and by log-loss) against ``LogisticRegression(C=1)``, the simple baseline.
+
+    python benchmarks/probe_screens.py views --dataset flowers5 --budget 20
+    python benchmarks/probe_screens.py size --dataset flowers5 --budget 20 --sizes 128 160 192 224 288
+    python benchmarks/probe_screens.py cv --dataset cats_dogs flowers5 digits
+
+Each run prints one JSON line per seed and variant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+
+import numpy as np
+
+CS = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+
+
+def _row(**fields) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+def views(dataset: str, budget: int, crops: int, seeds: list[int]) -> None:
+    import torch
+    from accuracy import photo_split
+    from PIL import Image, ImageOps
+    from sklearn.linear_model import LogisticRegression
+    from torchvision.transforms import v2
+
+    from sklearn_zoo import ImageEmbedder
+
+    def load(path):
+        return ImageOps.exif_transpose(Image.open(path)).convert("RGB")
+
+    def embed(images):
+        return embedder.transform(np.stack([np.asarray(im, dtype=np.uint8) for im in images]))
+
+    center = v2.Compose([v2.Resize(224), v2.CenterCrop(224)])
+    embedder = ImageEmbedder(cache=False, num_workers=0).fit()
+    for seed in seeds:
+        X, y, Xt, yt = photo_split(dataset, budget, seed, dev=True)
+        torch.manual_seed(seed)
+        crop = v2.Compose([v2.RandomResizedCrop(224, scale=(0.35, 1.0)), v2.RandomHorizontalFlip()])
+        train, test = [load(p) for p in X], [load(p) for p in Xt]
+        clean = embed([center(im) for im in train])
+        mirror = embed([center(ImageOps.mirror(im)) for im in train])
+        cropped = [embed([crop(im) for im in train]) for _ in range(crops)]
+        T = embed([center(im) for im in test])
+        Tm = embed([center(ImageOps.mirror(im)) for im in test])
+        variants = {
+            "clean": [clean],
+            "clean+flip": [clean, mirror],
+            f"clean+flip+{crops}crops": [clean, mirror, *cropped],
+        }
+        for name, parts in variants.items():
+            for C in [1.0, 0.3]:
+                model = LogisticRegression(C=C, max_iter=2000)
+                model.fit(np.vstack(parts), np.tile(y, len(parts)))
+                proba = model.predict_proba(T) + model.predict_proba(Tm)
+                _row(
+                    dataset=dataset, budget=budget, seed=seed, variant=name, C=C,
+                    acc=float(model.score(T, yt)),
+                    acc_tta=float((model.classes_[proba.argmax(1)] == yt).mean()),
+                )  # fmt: skip
+
+
+def size(dataset: str, budget: int, sizes: list[int], seeds: list[int]) -> None:
+    from accuracy import photo_split
+
+    from sklearn_zoo import PretrainedImageClassifier
+
+    for seed in seeds:
+        X, y, Xt, yt = photo_split(dataset, budget, seed, dev=True)
+        for side in sizes:
+            start = time.perf_counter()
+            clf = PretrainedImageClassifier(strategy="probe", image_size=side, random_state=seed)
+            accuracy = float(clf.fit(X, y).score(Xt, yt))
+            seconds = round(time.perf_counter() - start, 1)
+            _row(dataset=dataset, budget=budget, seed=seed, size=side, acc=accuracy, s=seconds)
+
+
+def cv(datasets: list[str]) -> None:
+    from accuracy import image_split
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
+
+    for dataset in datasets:
+        embed = _cached_embedder(dataset)
+        for split in ["dev", "test"]:
+            for budget in [5, 20, 100]:
+                for seed in range(10 if budget == 5 else 3):
+                    X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
+                    A, T = embed(list(X)), embed(list(Xt))
+                    row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
+                    row["lr_c1"] = float(LogisticRegression(max_iter=3000).fit(A, y).score(T, yt))
+                    folds = StratifiedKFold(min(5, budget), shuffle=True, random_state=seed)
+                    for scoring in ["accuracy", "neg_log_loss"]:
+                        model = LogisticRegressionCV(
+                            Cs=CS, cv=folds, scoring=scoring, max_iter=3000
+                        ).fit(A, y)
+                        row[f"cv_{scoring[:3]}"] = float((model.predict(T) == yt).mean())
+                        row[f"C_{scoring[:3]}"] = float(model.C_[0])
+                    _row(**row)
+
+
+def _cached_embedder(dataset: str):
+    """Embed images once each: a dict of features by path (or by pixels, for arrays)."""
+    from sklearn_zoo import ImageEmbedder
+
+    embedder = ImageEmbedder(cache=False, num_workers=0, **_digits(dataset)).fit()
+    features = {}
+
+    def embed(X):
+        keys = [x if isinstance(x, str) else x.tobytes() for x in X]
+        new = [(k, x) for k, x in zip(keys, X) if k not in features]
+        if new:
+            batch = [x for _, x in new]
+            batch = batch if isinstance(batch[0], str) else np.stack(batch)
+            features.update(zip([k for k, _ in new], embedder.transform(batch)))
+        return np.stack([features[k] for k in keys])
+
+    return embed
+
+
+def _digits(dataset: str) -> dict:
+    return {"image_size": 64} if dataset == "digits" else {}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("screen", choices=["views", "size", "cv"])
+    parser.add_argument("--dataset", nargs="+", default=["flowers5"])
+    parser.add_argument("--budget", type=int, default=20)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--crops", type=int, default=6)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[128, 160, 192, 224, 288])
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    if args.screen == "views":
+        views(args.dataset[0], args.budget, args.crops, args.seeds)
+    elif args.screen == "size":
+        size(args.dataset[0], args.budget, args.sizes, args.seeds)
+    else:
+        cv(args.dataset)
+
+
+if __name__ == "__main__":
+    main()
