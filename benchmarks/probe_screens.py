@@ -43,21 +43,16 @@ def views(dataset: str, budget: int, crops: int, seeds: list[int]) -> None:
     def load(path):
         return ImageOps.exif_transpose(Image.open(path)).convert("RGB")
 
-    def embed(images):
-        return embedder.transform(np.stack([np.asarray(im, dtype=np.uint8) for im in images]))
-
-    center = v2.Compose([v2.Resize(224), v2.CenterCrop(224)])
-    embedder = ImageEmbedder(cache=False, num_workers=0).fit()
+    embedder = ImageEmbedder(cache=False, num_workers=0).fit()  # its own resize and crop
     for seed in seeds:
         X, y, Xt, yt = photo_split(dataset, budget, seed, dev=True)
         torch.manual_seed(seed)
         crop = v2.Compose([v2.RandomResizedCrop(224, scale=(0.35, 1.0)), v2.RandomHorizontalFlip()])
-        train, test = [load(p) for p in X], [load(p) for p in Xt]
-        clean = embed([center(im) for im in train])
-        mirror = embed([center(ImageOps.mirror(im)) for im in train])
-        cropped = [embed([crop(im) for im in train]) for _ in range(crops)]
-        T = embed([center(im) for im in test])
-        Tm = embed([center(ImageOps.mirror(im)) for im in test])
+        train = [load(p) for p in X]
+        clean, T = embedder.transform(X), embedder.transform(Xt)
+        mirror = embedder.transform([ImageOps.mirror(im) for im in train])
+        cropped = [embedder.transform([crop(im) for im in train]) for _ in range(crops)]
+        Tm = embedder.transform([ImageOps.mirror(load(p)) for p in Xt])
         variants = {
             "clean": [clean],
             "clean+flip": [clean, mirror],
@@ -95,13 +90,15 @@ def cv(datasets: list[str]) -> None:
     from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
     from sklearn.model_selection import StratifiedKFold
 
+    from sklearn_zoo import ImageEmbedder
+
     for dataset in datasets:
-        embed = _cached_embedder(dataset)
+        embedder = ImageEmbedder(num_workers=0, **_digits(dataset)).fit()  # cached features
         for split in ["dev", "test"]:
             for budget in [5, 20, 100]:
                 for seed in range(10 if budget == 5 else 3):
                     X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
-                    A, T = embed(list(X)), embed(list(Xt))
+                    A, T = embedder.transform(X), embedder.transform(Xt)
                     row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
                     row["lr_c1"] = float(LogisticRegression(max_iter=3000).fit(A, y).score(T, yt))
                     folds = StratifiedKFold(min(5, budget), shuffle=True, random_state=seed)
@@ -112,25 +109,6 @@ def cv(datasets: list[str]) -> None:
                         row[f"cv_{scoring[:3]}"] = float((model.predict(T) == yt).mean())
                         row[f"C_{scoring[:3]}"] = float(model.C_[0])
                     _row(**row)
-
-
-def _cached_embedder(dataset: str):
-    """Embed images once each: a dict of features by path (or by pixels, for arrays)."""
-    from sklearn_zoo import ImageEmbedder
-
-    embedder = ImageEmbedder(cache=False, num_workers=0, **_digits(dataset)).fit()
-    features = {}
-
-    def embed(X):
-        keys = [x if isinstance(x, str) else x.tobytes() for x in X]
-        new = [(k, x) for k, x in zip(keys, X) if k not in features]
-        if new:
-            batch = [x for _, x in new]
-            batch = batch if isinstance(batch[0], str) else np.stack(batch)
-            features.update(zip([k for k, _ in new], embedder.transform(batch)))
-        return np.stack([features[k] for k in keys])
-
-    return embed
 
 
 def _digits(dataset: str) -> dict:
