@@ -7,10 +7,14 @@ flip), against the clean features alone; each also with flip test-time augmentat
 ``size``: ``strategy="probe"`` at other input sizes than the checkpoint's 224 px.
 ``cv``: the L2 penalty chosen by stratified k-fold cross-validation (``LogisticRegressionCV``,
 by accuracy and by log-loss) against ``LogisticRegression(C=1)``, the simple baseline.
+``solver``: the library's probe (``strategy="probe"``: Adam, about 500 steps, the L2 penalty of
+``C = 1``) against the exact optimum of logistic regression on the same frozen features (lbfgs),
+at ``C`` 1, 0.3 and 0.1: whether the probe should be solved as the baseline is.
 
     python benchmarks/probe_screens.py views --dataset flowers5 --budget 20
     python benchmarks/probe_screens.py size --dataset flowers5 --budget 20 --sizes 128 160 192 224 288
     python benchmarks/probe_screens.py cv --dataset cats_dogs flowers5 digits
+    python benchmarks/probe_screens.py solver --dataset cats_dogs --budget 5 --seeds 0 1 2 3 4 5 6 7 8 9
 
 Each run prints one JSON line per seed and variant.
 """
@@ -111,13 +115,36 @@ def cv(datasets: list[str]) -> None:
                     _row(**row)
 
 
+def solver(datasets: list[str], budget: int, seeds: list[int]) -> None:
+    from accuracy import image_split
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_zoo import ImageEmbedder, PretrainedImageClassifier
+
+    for dataset in datasets:
+        embedder = ImageEmbedder(num_workers=0, **_digits(dataset)).fit()  # cached features
+        for split in ["dev", "test"]:
+            for seed in seeds:
+                X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
+                A, T = embedder.transform(X), embedder.transform(Xt)
+                row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
+                for C in [1.0, 0.3, 0.1]:
+                    model = LogisticRegression(C=C, max_iter=5000).fit(A, y)
+                    row[f"lbfgs_c{C:g}"] = float(model.score(T, yt))
+                probe = PretrainedImageClassifier(
+                    strategy="probe", random_state=seed, **_digits(dataset)
+                )
+                row["probe"] = float(probe.fit(X, y).score(Xt, yt))
+                _row(**row)
+
+
 def _digits(dataset: str) -> dict:
     return {"image_size": 64} if dataset == "digits" else {}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("screen", choices=["views", "size", "cv"])
+    parser.add_argument("screen", choices=["views", "size", "cv", "solver"])
     parser.add_argument("--dataset", nargs="+", default=["flowers5"])
     parser.add_argument("--budget", type=int, default=20)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -129,6 +156,8 @@ def main() -> None:
         views(args.dataset[0], args.budget, args.crops, args.seeds)
     elif args.screen == "size":
         size(args.dataset[0], args.budget, args.sizes, args.seeds)
+    elif args.screen == "solver":
+        solver(args.dataset, args.budget, args.seeds)
     else:
         cv(args.dataset)
 
