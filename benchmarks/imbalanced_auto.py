@@ -1,11 +1,16 @@
-"""What ``strategy="auto"`` should run on imbalanced text, and what each choice costs.
+"""What ``strategy="auto"`` should run on imbalanced data, and what each choice costs.
 
-all-MiniLM-L6-v2 on the review sentences (``../shared/data``): training sets drawn from the dev
-pool of ``benchmarks/accuracy.py`` with one class cut to a few samples (e.g. 230 + 25), scored by
-balanced accuracy on its 500 dev sentences (the test set stays unseen). Every strategy at the
-library's defaults; the fit time of each beside plain fine-tuning's.
+Text: all-MiniLM-L6-v2 on the review sentences (``../shared/data``), training sets drawn from the
+dev pool of ``benchmarks/accuracy.py`` with one class cut to a few samples (``--sizes 230:25``:
+230 of one class, 25 of the other), scored by balanced accuracy on its 500 dev sentences (the test
+set stays unseen). Images (``--dataset digits|flowers5|cats_dogs``): EfficientNet-Lite0 on the
+labelled pool of ``accuracy.py``, every class but the last at the first size and the last class
+at the second (``--sizes 50:5``; the digits at 64 px), scored on that set's dev split. Every strategy at the library's
+defaults (``NAME+balanced``: with ``class_weight="balanced"``); the fit time of each beside plain
+fine-tuning's.
 
     python benchmarks/imbalanced_auto.py --sizes 230:25 490:22 --seeds 0 1 2 --out runs.jsonl
+    python benchmarks/imbalanced_auto.py --dataset digits --sizes 50:5 --seeds 0 1 2
     python benchmarks/imbalanced_auto.py --report runs.jsonl
 """
 
@@ -38,14 +43,38 @@ def draw(major: int, minor: int, seed: int):
     return [X[i] for i in idx], y[idx], Xt, yt
 
 
-def run_one(strategy: str, major: int, minor: int, seed: int) -> dict:
+def draw_images(dataset: str, major: int, minor: int, seed: int):
+    from accuracy import image_split
+
+    X, y, Xt, yt = image_split(100, 0, True, dataset)  # the whole labelled pool, the dev split
+    rng = np.random.RandomState(seed)
+    classes = np.unique(y)
+    sizes = [major] * (len(classes) - 1) + [minor]
+    idx = np.concatenate(
+        [rng.choice(np.flatnonzero(y == c), n, replace=False) for c, n in zip(classes, sizes)]
+    )
+    return [X[i] for i in idx] if isinstance(X, list) else X[idx], y[idx], Xt, yt
+
+
+def run_one(strategy: str, major: int, minor: int, seed: int, dataset: str = "text") -> dict:
     from sklearn.metrics import balanced_accuracy_score
 
-    from sklearn_zoo import PretrainedTextClassifier
+    from sklearn_zoo import PretrainedImageClassifier, PretrainedTextClassifier
     from sklearn_zoo.cache import default_store
 
-    X, y, Xt, yt = draw(major, minor, seed)
-    clf = PretrainedTextClassifier(strategy=strategy, random_state=seed)
+    name, _, weighting = strategy.partition("+")
+    params = {"strategy": name, "random_state": seed}
+    if weighting:
+        params["class_weight"] = weighting
+    if dataset == "text":
+        X, y, Xt, yt = draw(major, minor, seed)
+        clf = PretrainedTextClassifier(**params)
+    else:
+        from accuracy import IMAGE_SIZE
+
+        X, y, Xt, yt = draw_images(dataset, major, minor, seed)
+        size = IMAGE_SIZE.get(dataset)  # the digits at 64 px, as in accuracy.py
+        clf = PretrainedImageClassifier(**params, **({} if size is None else {"image_size": size}))
     default_store().clear()  # each fit pays for its own frozen features
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -54,6 +83,7 @@ def run_one(strategy: str, major: int, minor: int, seed: int) -> dict:
         seconds = time.perf_counter() - start
     predicted = clf.predict(Xt)
     return {
+        "dataset": dataset,
         "strategy": strategy,
         "ran": clf.strategy_,
         "best_stage": clf.best_stage_,
@@ -69,19 +99,19 @@ def run_one(strategy: str, major: int, minor: int, seed: int) -> dict:
 def report(rows: list[dict]) -> str:
     cells = defaultdict(list)
     for r in rows:
-        cells[(r["major"], r["minor"], r["strategy"])].append(r)
+        cells[(r.get("dataset", "text"), r["major"], r["minor"], r["strategy"])].append(r)
     lines = [
-        "| train | strategy (ran) | balanced accuracy | fit s | x finetune |",
-        "|---|---|---|---|---|",
+        "| data | train | strategy (ran) | balanced accuracy | fit s | x finetune |",
+        "|---|---|---|---|---|---|",
     ]
-    for (major, minor, strategy), runs in sorted(cells.items()):
-        ft = cells.get((major, minor, "finetune"), [])
+    for (dataset, major, minor, strategy), runs in sorted(cells.items()):
+        ft = cells.get((dataset, major, minor, "finetune"), [])
         ba = [r["balanced_accuracy"] for r in runs]
         fit = np.mean([r["fit_s"] for r in runs])
         ratio = fit / np.mean([r["fit_s"] for r in ft]) if ft else float("nan")
-        ran = "/".join(sorted({r["ran"] for r in runs}))
+        ran = "/".join(sorted({f"{r['ran']}: {r['best_stage']}" for r in runs}))
         lines.append(
-            f"| {major} + {minor} | {strategy} ({ran}) | {np.mean(ba):.3f} ± {np.std(ba):.3f} "
+            f"| {dataset} | {major} + {minor} | {strategy} ({ran}) | {np.mean(ba):.3f} ± {np.std(ba):.3f} "
             f"(n={len(ba)}) | {fit:.0f} | {ratio:.2f} |"
         )
     return "\n".join(lines)
@@ -89,6 +119,9 @@ def report(rows: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--dataset", choices=["text", "digits", "flowers5", "cats_dogs"], default="text"
+    )
     parser.add_argument("--sizes", nargs="+", default=["230:25", "490:22"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--strategies", nargs="+", default=STRATEGIES)
@@ -103,7 +136,7 @@ def main() -> None:
         major, minor = (int(v) for v in size.split(":"))
         for seed in args.seeds:
             for strategy in args.strategies:
-                row = run_one(strategy, major, minor, seed)
+                row = run_one(strategy, major, minor, seed, args.dataset)
                 rows.append(row)
                 with args.out.open("a") as f:
                     f.write(json.dumps(row) + "\n")
