@@ -56,6 +56,14 @@ STRATEGIES = {
 }
 ADAPTER = {"strategy": "finetune", "adapter": "lora", "backbone_lr_scale": 1.0}
 IMAGE_SIZE = {"digits": 64}  # the photos run at the checkpoint's own size
+
+
+def image_params(dataset: str) -> dict:
+    """The estimator parameters a dataset's images run with: ``image_size`` for the digits."""
+    size = IMAGE_SIZE.get(dataset)
+    return {} if size is None else {"image_size": size}
+
+
 PHOTOS = ("flowers5", "cats_dogs")
 MAX_TEST = 300  # photos scored per run (the dev split: half as many), to keep evaluation affordable
 
@@ -130,8 +138,7 @@ def run_one(
         cls, extra = PretrainedTextClassifier, {}
     else:
         X, y, Xt, yt = image_split(budget, seed, dev, dataset)
-        size = IMAGE_SIZE.get(dataset)
-        cls, extra = PretrainedImageClassifier, {} if size is None else {"image_size": size}
+        cls, extra = PretrainedImageClassifier, image_params(dataset)
     chosen = {} if strategy == "default" else {"strategy": strategy}
     chosen = ADAPTER if strategy == "adapter" else chosen
     if strategy == "baseline":

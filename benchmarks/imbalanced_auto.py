@@ -5,9 +5,9 @@ dev pool of ``benchmarks/accuracy.py`` with one class cut to a few samples (``--
 230 of one class, 25 of the other), scored by balanced accuracy on its 500 dev sentences (the test
 set stays unseen). Images (``--dataset digits|flowers5|cats_dogs``): EfficientNet-Lite0 on the
 labelled pool of ``accuracy.py``, every class but the last at the first size and the last class
-at the second (``--sizes 50:5``; the digits at 64 px), scored on that set's dev split. Every strategy at the library's
-defaults (``NAME+balanced``: with ``class_weight="balanced"``); the fit time of each beside plain
-fine-tuning's.
+at the second (``--sizes 50:5``; the digits at 64 px), scored on that set's dev split. Every
+strategy at the library's defaults (``NAME+balanced``: with ``class_weight="balanced"``); the fit
+time of each beside plain fine-tuning's.
 
     python benchmarks/imbalanced_auto.py --sizes 230:25 490:22 --seeds 0 1 2 --out runs.jsonl
     python benchmarks/imbalanced_auto.py --dataset digits --sizes 50:5 --seeds 0 1 2
@@ -70,11 +70,10 @@ def run_one(strategy: str, major: int, minor: int, seed: int, dataset: str = "te
         X, y, Xt, yt = draw(major, minor, seed)
         clf = PretrainedTextClassifier(**params)
     else:
-        from accuracy import IMAGE_SIZE
+        from accuracy import image_params
 
         X, y, Xt, yt = draw_images(dataset, major, minor, seed)
-        size = IMAGE_SIZE.get(dataset)  # the digits at 64 px, as in accuracy.py
-        clf = PretrainedImageClassifier(**params, **({} if size is None else {"image_size": size}))
+        clf = PretrainedImageClassifier(**params, **image_params(dataset))
     default_store().clear()  # each fit pays for its own frozen features
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -90,14 +90,14 @@ def size(dataset: str, budget: int, sizes: list[int], seeds: list[int]) -> None:
 
 
 def cv(datasets: list[str]) -> None:
-    from accuracy import image_split
+    from accuracy import image_params, image_split
     from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
     from sklearn.model_selection import StratifiedKFold
 
     from sklearn_zoo import ImageEmbedder
 
     for dataset in datasets:
-        embedder = ImageEmbedder(num_workers=0, **_digits(dataset)).fit()  # cached features
+        embedder = ImageEmbedder(num_workers=0, **image_params(dataset)).fit()  # cached features
         for split in ["dev", "test"]:
             for budget in [5, 20, 100]:
                 for seed in range(10 if budget == 5 else 3):
@@ -116,13 +116,13 @@ def cv(datasets: list[str]) -> None:
 
 
 def solver(datasets: list[str], budget: int, seeds: list[int]) -> None:
-    from accuracy import image_split
+    from accuracy import image_params, image_split
     from sklearn.linear_model import LogisticRegression
 
     from sklearn_zoo import ImageEmbedder, PretrainedImageClassifier
 
     for dataset in datasets:
-        embedder = ImageEmbedder(num_workers=0, **_digits(dataset)).fit()  # cached features
+        embedder = ImageEmbedder(num_workers=0, **image_params(dataset)).fit()  # cached features
         for split in ["dev", "test"]:
             for seed in seeds:
                 X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
@@ -132,14 +132,10 @@ def solver(datasets: list[str], budget: int, seeds: list[int]) -> None:
                     model = LogisticRegression(C=C, max_iter=5000).fit(A, y)
                     row[f"lbfgs_c{C:g}"] = float(model.score(T, yt))
                 probe = PretrainedImageClassifier(
-                    strategy="probe", random_state=seed, **_digits(dataset)
+                    strategy="probe", random_state=seed, **image_params(dataset)
                 )
                 row["probe"] = float(probe.fit(X, y).score(Xt, yt))
                 _row(**row)
-
-
-def _digits(dataset: str) -> dict:
-    return {"image_size": 64} if dataset == "digits" else {}
 
 
 def main() -> None:
