@@ -10,11 +10,15 @@ by accuracy and by log-loss) against ``LogisticRegression(C=1)``, the simple bas
 ``solver``: the library's probe (``strategy="probe"``: Adam, about 500 steps, the L2 penalty of
 ``C = 1``) against the exact optimum of logistic regression on the same frozen features (lbfgs),
 at ``C`` 1, 0.3 and 0.1: whether the probe should be solved as the baseline is.
+``norm``: the probe with ``head_norm="power"`` (the signed square root of the features,
+L2-normalized, in front of its head) against the probe without, and logistic regression (C = 1) on
+the raw and on the power-normalized features.
 
     python benchmarks/probe_screens.py views --dataset flowers5 --budget 20
     python benchmarks/probe_screens.py size --dataset flowers5 --budget 20 --sizes 128 160 192 224 288
     python benchmarks/probe_screens.py cv --dataset cats_dogs flowers5 digits
     python benchmarks/probe_screens.py solver --dataset cats_dogs --budget 5 --seeds 0 1 2 3 4 5 6 7 8 9
+    python benchmarks/probe_screens.py norm --dataset flowers5 cats_dogs digits --budget 20 --seeds 0 1 2
 
 Each run prints one JSON line per seed and variant.
 """
@@ -138,14 +142,45 @@ def solver(datasets: list[str], budget: int, seeds: list[int]) -> None:
                 _row(**row)
 
 
+def norm(datasets: list[str], budget: int, seeds: list[int], split: str) -> None:
+    import torch
+    from accuracy import image_params, image_split
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_zoo import ImageEmbedder, PretrainedImageClassifier
+    from sklearn_zoo.module import PowerNorm
+
+    power = PowerNorm()
+    for dataset in datasets:
+        embedder = ImageEmbedder(num_workers=0, **image_params(dataset)).fit()  # cached features
+        for seed in seeds:
+            X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
+            A, T = embedder.transform(X), embedder.transform(Xt)
+            row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
+            for name, head_norm in [("probe", None), ("probe_power", "power")]:
+                probe = PretrainedImageClassifier(
+                    strategy="probe",
+                    head_norm=head_norm,
+                    random_state=seed,
+                    **image_params(dataset),
+                )
+                row[name] = float(probe.fit(X, y).score(Xt, yt))
+            with torch.no_grad():
+                P, Q = (power(torch.as_tensor(F)).numpy() for F in (A, T))
+            row["lr"] = float(LogisticRegression(max_iter=5000).fit(A, y).score(T, yt))
+            row["lr_power"] = float(LogisticRegression(max_iter=5000).fit(P, y).score(Q, yt))
+            _row(**row)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("screen", choices=["views", "size", "cv", "solver"])
+    parser.add_argument("screen", choices=["views", "size", "cv", "solver", "norm"])
     parser.add_argument("--dataset", nargs="+", default=["flowers5"])
     parser.add_argument("--budget", type=int, default=20)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--crops", type=int, default=6)
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 160, 192, 224, 288])
+    parser.add_argument("--split", choices=["dev", "test"], default="dev")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     if args.screen == "views":
@@ -154,6 +189,8 @@ def main() -> None:
         size(args.dataset[0], args.budget, args.sizes, args.seeds)
     elif args.screen == "solver":
         solver(args.dataset, args.budget, args.seeds)
+    elif args.screen == "norm":
+        norm(args.dataset, args.budget, args.seeds, args.split)
     else:
         cv(args.dataset)
 

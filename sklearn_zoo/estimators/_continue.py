@@ -13,7 +13,7 @@ from torch import nn
 from .._digest import weights_sha256
 from ..backbones import Backbone
 from ..loading import load_backbone
-from ..module import make_head
+from ..module import check_head_norm, make_head
 from ..zoo import CheckpointSpec
 from ._plan import FitPlan
 from ._tasks import Target
@@ -54,11 +54,15 @@ def check_same_network(estimator: Any, start: Start, spec: Any, head: nn.Module)
             f"(warm_start=True or partial_fit), and the 'checkpoint' parameter is now "
             f"{spec.name!r}. Use warm_start=False, or a new estimator, to start from it."
         )
-    shapes = [tuple(p.shape) for p in head.parameters()]
-    if shapes != [tuple(p.shape) for p in start.head.parameters()]:
+
+    def layout(h: nn.Module) -> list:
+        return [type(m).__name__ for m in h] + [tuple(p.shape) for p in h.parameters()]
+
+    if layout(head) != layout(start.head):
         raise ValueError(
             f"{owner} continues training its fitted head (warm_start=True or partial_fit), and "
-            f"the 'head_size' parameter ({estimator.head_size!r}) no longer gives that head. "
+            f"the 'head_size' ({estimator.head_size!r}) and 'head_norm' "
+            f"({estimator.head_norm!r}) parameters no longer give that head. "
             "Use warm_start=False, or a new estimator, to train another head."
         )
 
@@ -109,7 +113,10 @@ class ContinueMixin:
             backbone = load_backbone(spec, pretrained=self.pretrained, **self._pooling_kwargs())
         else:
             backbone = start.backbone
-        head = make_head(backbone.num_features, head_size, target.n_outputs, self.head_dropout)
+        norm = check_head_norm(self.head_norm, type(self).__name__)
+        head = make_head(
+            backbone.num_features, head_size, target.n_outputs, self.head_dropout, norm
+        )
         if start is None:
             return backbone, head
         check_same_network(self, start, spec, head)

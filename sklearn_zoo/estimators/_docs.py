@@ -28,6 +28,11 @@ PARAMS_DOC = """
         Hidden widths of the MLP head; ``()`` is a linear head.
     head_dropout : float, default=0.0
         Dropout rate before each layer of the head.
+    head_norm : {"power"} or None, default=None
+        ``"power"`` puts the signed square root of each feature, L2-normalized, in front of the
+        head, scaled to a norm of 12; ``None`` feeds the features as the backbone
+        gives them. On photos close to ImageNet it lifts the probe (see the "Training strategies"
+        guide for the figures).
     adapter : {"lora", "dora"} or None, default=None
         Train low-rank adapters (``peft``; ``pip install "sklearn-zoo[peft]"``) in the blocks
         ``freeze_depth`` leaves trainable instead of their weights, with the head (see the

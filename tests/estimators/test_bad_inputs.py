@@ -184,6 +184,8 @@ ROWS: list[Bad] = [
     _param("head_size", "big", TC),
     _param("head_size", -3, IR, r"The 'head_size' parameter of PretrainedImageRegressor must be .* Got \(-3,\) instead"),
     _param("head_dropout", 1.0, IC),
+    _param("head_norm", "l2", IC),
+    _param("head_norm", True, TR),
     _param("freeze_depth", "none", IC),
     _param("freeze_depth", 99, IC, r"The 'freeze_depth' parameter of PretrainedImageClassifier must be 'all' or an int in \[-6, 6\] for checkpoint .* which has 6 blocks.* Got 99 instead"),
     _param("freeze_depth", -99, TC, r"The 'freeze_depth' parameter of PretrainedTextClassifier must be 'all' or an int in \[-3, 3\] for checkpoint .* Got -99 instead"),

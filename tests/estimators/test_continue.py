@@ -39,7 +39,7 @@ def test_warm_start_refuses_another_network_and_leaves_the_fit(clf, image_data):
     clf.set_params(warm_start=True).fit(X, y)
     net, proba = clf.net_, clf.predict_proba(X)
     clf.set_params(head_size=(8,))
-    with pytest.raises(ValueError, match="'head_size' parameter"):
+    with pytest.raises(ValueError, match=r"'head_size' \(\(8,\)\) and 'head_norm'"):
         clf.fit(X, y)
     clf.set_params(head_size=(), checkpoint="timm:test_resnet")
     with pytest.raises(ValueError, match="'checkpoint' parameter is now 'timm:test_resnet'"):
