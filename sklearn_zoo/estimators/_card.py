@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..model_card import ModelCard, from_saved, library_versions, optional_attributes, plain
+from ..module import PowerNorm
 from ..zoo import CheckpointSpec
 from ._continue import weights_digest
 
@@ -49,7 +50,9 @@ def _head(head: nn.Module) -> str:
     widths = [m.in_features for m in linear] + [linear[-1].out_features]
     dropout = max((m.p for m in head.modules() if isinstance(m, nn.Dropout)), default=0.0)
     kind = "linear" if len(linear) == 1 else "MLP"
-    return f"{kind} {' → '.join(str(w) for w in widths)}, dropout {dropout:g}"
+    norms = [m for m in head.modules() if isinstance(m, PowerNorm)]
+    norm = f" on power-normalized features (L2 norm {norms[0].scale:g})" if norms else ""
+    return f"{kind} {' → '.join(str(w) for w in widths)}, dropout {dropout:g}{norm}"
 
 
 def _adaptation(plan: Any, state: Any, fitted: dict[str, Any]) -> dict[str, Any]:

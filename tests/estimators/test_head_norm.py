@@ -50,6 +50,8 @@ def test_the_fitted_head_applies_the_norm_to_the_features_transform_gives(
         tiny_image_checkpoint, strategy="probe", image_size=32, **FAST
     ).fit(X, y)
     assert isinstance(plain.net_.module_.head[0], torch.nn.Linear)
+    assert clf.model_card_.adaptation["head"].endswith("on power-normalized features (L2 norm 12)")
+    assert "power" not in plain.model_card_.adaptation["head"]
     assert not np.allclose(plain.predict_proba(X), clf.predict_proba(X), atol=1e-3)
 
 
