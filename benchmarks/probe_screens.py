@@ -12,13 +12,15 @@ by accuracy and by log-loss) against ``LogisticRegression(C=1)``, the simple bas
 at ``C`` 1, 0.3 and 0.1: whether the probe should be solved as the baseline is.
 ``norm``: the probe with ``head_norm="power"`` (the signed square root of the features,
 L2-normalized, in front of its head) against the probe without, and logistic regression (C = 1) on
-the raw and on the power-normalized features.
+the raw and on the power-normalized features; ``--scales`` sets the norm the features are scaled
+to (``sklearn_zoo.module.POWER_NORM_SCALE``, 12), one probe each.
 
     python benchmarks/probe_screens.py views --dataset flowers5 --budget 20
     python benchmarks/probe_screens.py size --dataset flowers5 --budget 20 --sizes 128 160 192 224 288
     python benchmarks/probe_screens.py cv --dataset cats_dogs flowers5 digits
     python benchmarks/probe_screens.py solver --dataset cats_dogs --budget 5 --seeds 0 1 2 3 4 5 6 7 8 9
     python benchmarks/probe_screens.py norm --dataset flowers5 cats_dogs digits --budget 20 --seeds 0 1 2
+    python benchmarks/probe_screens.py norm --dataset flowers5 --budget 20 --scales 4 8 12 --seeds 0 1 2
 
 Each run prints one JSON line per seed and variant.
 """
@@ -142,22 +144,26 @@ def solver(datasets: list[str], budget: int, seeds: list[int]) -> None:
                 _row(**row)
 
 
-def norm(datasets: list[str], budget: int, seeds: list[int], split: str) -> None:
+def norm(datasets: list[str], budget: int, seeds: list[int], split: str, scales: list) -> None:
     import torch
     from accuracy import image_params, image_split
     from sklearn.linear_model import LogisticRegression
 
     from sklearn_zoo import ImageEmbedder, PretrainedImageClassifier
-    from sklearn_zoo.module import PowerNorm
+    from sklearn_zoo import module as zoo_module
 
-    power = PowerNorm()
+    default_scale = zoo_module.POWER_NORM_SCALE
+    power = zoo_module.PowerNorm(default_scale)
+    variants = [("probe", None, default_scale)]
+    variants += [(f"probe_power{scale:g}", "power", scale) for scale in scales]
     for dataset in datasets:
         embedder = ImageEmbedder(num_workers=0, **image_params(dataset)).fit()  # cached features
         for seed in seeds:
             X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
             A, T = embedder.transform(X), embedder.transform(Xt)
             row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
-            for name, head_norm in [("probe", None), ("probe_power", "power")]:
+            for name, head_norm, scale in variants:
+                zoo_module.POWER_NORM_SCALE = scale  # what the fit's PowerNorm is built with
                 probe = PretrainedImageClassifier(
                     strategy="probe",
                     head_norm=head_norm,
@@ -165,6 +171,7 @@ def norm(datasets: list[str], budget: int, seeds: list[int], split: str) -> None
                     **image_params(dataset),
                 )
                 row[name] = float(probe.fit(X, y).score(Xt, yt))
+            zoo_module.POWER_NORM_SCALE = default_scale
             with torch.no_grad():
                 P, Q = (power(torch.as_tensor(F)).numpy() for F in (A, T))
             row["lr"] = float(LogisticRegression(max_iter=5000).fit(A, y).score(T, yt))
@@ -181,6 +188,7 @@ def main() -> None:
     parser.add_argument("--crops", type=int, default=6)
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 160, 192, 224, 288])
     parser.add_argument("--split", choices=["dev", "test"], default="dev")
+    parser.add_argument("--scales", type=float, nargs="+", default=[12.0])
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     if args.screen == "views":
@@ -190,7 +198,7 @@ def main() -> None:
     elif args.screen == "solver":
         solver(args.dataset, args.budget, args.seeds)
     elif args.screen == "norm":
-        norm(args.dataset, args.budget, args.seeds, args.split)
+        norm(args.dataset, args.budget, args.seeds, args.split, args.scales)
     else:
         cv(args.dataset)
 

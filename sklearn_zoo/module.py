@@ -42,16 +42,20 @@ class PowerNorm(nn.Module):
     evens out pooled features that a few large activations dominate; ``scale`` sets the logits'
     range, and with it the strength of the head's L2 penalty (``docs/guide/strategy.md``)."""
 
-    def __init__(self, scale: float = POWER_NORM_SCALE, eps: float = 1e-6) -> None:
+    def __init__(self, scale: float | None = None, eps: float = 1e-6) -> None:
         super().__init__()
-        self.scale, self.eps = scale, eps
+        # a buffer: the saved weights carry it, so a change of POWER_NORM_SCALE between save and
+        # load does not change a fitted model (screens set the constant to build other scales)
+        scale = POWER_NORM_SCALE if scale is None else scale
+        self.register_buffer("scale", torch.tensor(float(scale)))
+        self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = torch.sign(x) * torch.sqrt(x.abs() + self.eps)
         return self.scale * nn.functional.normalize(x, dim=-1)
 
     def extra_repr(self) -> str:
-        return f"scale={self.scale}"
+        return f"scale={float(self.scale):g}"
 
 
 def check_head_norm(head_norm: Any, owner: str | None = None) -> str | None:

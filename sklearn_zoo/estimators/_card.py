@@ -51,7 +51,7 @@ def _head(head: nn.Module) -> str:
     dropout = max((m.p for m in head.modules() if isinstance(m, nn.Dropout)), default=0.0)
     kind = "linear" if len(linear) == 1 else "MLP"
     norms = [m for m in head.modules() if isinstance(m, PowerNorm)]
-    norm = f" on power-normalized features (L2 norm {norms[0].scale:g})" if norms else ""
+    norm = f" on power-normalized features (L2 norm {float(norms[0].scale):g})" if norms else ""
     return f"{kind} {' → '.join(str(w) for w in widths)}, dropout {dropout:g}{norm}"
 
 

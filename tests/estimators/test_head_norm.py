@@ -11,6 +11,7 @@ import torch
 from _helpers import FAST
 
 from sklearn_zoo import PretrainedImageClassifier, PretrainedTextRegressor
+from sklearn_zoo import module as zoo_module
 from sklearn_zoo.module import PowerNorm, make_head
 
 
@@ -55,15 +56,21 @@ def test_the_fitted_head_applies_the_norm_to_the_features_transform_gives(
     assert not np.allclose(plain.predict_proba(X), clf.predict_proba(X), atol=1e-3)
 
 
-def test_pickle_and_save_keep_the_norm(tiny_image_checkpoint, image_data, tmp_path):
+def test_pickle_and_save_keep_the_norm(tiny_image_checkpoint, image_data, tmp_path, monkeypatch):
     X, y = image_data
     clf = PretrainedImageClassifier(
         tiny_image_checkpoint, strategy="lp-ft", head_norm="power", image_size=32, **FAST
     ).fit(X, y)
     proba = clf.predict_proba(X)
     np.testing.assert_allclose(pickle.loads(pickle.dumps(clf)).predict_proba(X), proba, atol=1e-6)
-    loaded = PretrainedImageClassifier.load(clf.save(tmp_path / "clf"))
+    folder = clf.save(tmp_path / "clf")
+    # the norm's scale is saved with the weights: a library that builds another scale now
+    # still loads the model that was fitted
+    monkeypatch.setattr(zoo_module, "POWER_NORM_SCALE", 3.0)
+    assert float(PowerNorm().scale) == 3.0
+    loaded = PretrainedImageClassifier.load(folder)
     assert loaded.head_norm == "power" and isinstance(loaded.net_.module_.head[0], PowerNorm)
+    assert float(loaded.net_.module_.head[0].scale) == 12.0
     np.testing.assert_allclose(loaded.predict_proba(X), proba, atol=1e-6)
 
 
