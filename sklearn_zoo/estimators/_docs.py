@@ -31,8 +31,9 @@ PARAMS_DOC = """
     head_norm : {"power"} or None, default=None
         ``"power"`` puts the signed square root of each feature, L2-normalized, in front of the
         head, scaled to a norm of 12; ``None`` feeds the features as the backbone
-        gives them. On photos close to ImageNet it lifts the probe (see the "Training strategies"
-        guide for the figures).
+        gives them. Measured on EfficientNet-Lite0 it is mixed (+2 points for a probe on 5
+        flowers a class, -1 on cats and dogs; see the "Training strategies" guide), a
+        parameter for a grid search.
     adapter : {"lora", "dora"} or None, default=None
         Train low-rank adapters (``peft``; ``pip install "sklearn-zoo[peft]"``) in the blocks
         ``freeze_depth`` leaves trainable instead of their weights, with the head (see the
