@@ -28,8 +28,6 @@ def check_head_size(head_size: Any, owner: str | None = None) -> tuple[int, ...]
     )
 
 
-HEAD_NORMS = (None, "power")
-
 # PowerNorm's scale: chosen among 4 / 8 / 12 with the probe on EfficientNet-Lite0 features (dev
 # splits, 2026-12-03): flowers5 at 5 / 20 / 100 a class +2.4 / -0.4 / -0.2, +1.6 / +1.5 / +0.9,
 # +1.6 / +1.8 / +2.4 points over the probe without it; cats_dogs at 5 a class -0.8 / -1.0 / -1.2.
@@ -58,17 +56,6 @@ class PowerNorm(nn.Module):
         return f"scale={float(self.scale):g}"
 
 
-def check_head_norm(head_norm: Any, owner: str | None = None) -> str | None:
-    """``None`` or ``"power"`` (:class:`PowerNorm` before the head's first layer)."""
-    if head_norm is None or (isinstance(head_norm, str) and head_norm in HEAD_NORMS):
-        return head_norm
-    of = f" of {owner}" if owner else ""
-    raise ValueError(
-        f"The 'head_norm' parameter{of} must be None (the features as the backbone gives them) or "
-        f"'power' (their signed square root, L2-normalized). Got {head_norm!r} instead."
-    )
-
-
 def make_head(
     in_features: int,
     head_size: Sequence[int],
@@ -77,7 +64,8 @@ def make_head(
     norm: str | None = None,
 ) -> nn.Sequential:
     """``()`` is a linear head; ``(256,)`` one hidden layer of 256 (GELU, dropout); and so on.
-    ``norm="power"`` puts a :class:`PowerNorm` in front."""
+    ``norm="power"`` puts a :class:`PowerNorm` in front (the estimators' ``head_norm``, checked
+    with their other parameters in ``fit`` and ``load``)."""
     layers: list[nn.Module] = [PowerNorm()] if norm == "power" else []
     width = in_features
     for hidden in head_size:

@@ -15,7 +15,7 @@ from .._compat import Interval, StrOptions
 from ..backbones import resolve_freeze_depth
 from ..features import FeatureIdentity, FrozenFeatures, stream
 from ..inference import run_batches
-from ..module import ZooModule, check_head_norm, check_head_size, make_head, zero_output_layer
+from ..module import ZooModule, check_head_size, make_head, zero_output_layer
 from ..runtime import Runtime, resolve_device, resolve_num_workers
 from ..training import ZooNet, make_accelerator
 from ..zoo import CheckpointSpec, get_checkpoint
@@ -403,7 +403,7 @@ class ZooEstimatorMixin(
             check_head_size(self.head_size, type(self).__name__),
             len(classes) if classes is not None else int(state["n_outputs_"]),
             self.head_dropout,
-            check_head_norm(self.head_norm, type(self).__name__),
+            self.head_norm,
         )
         return ZooModule(backbone, head, split=int(k))
 

@@ -13,7 +13,7 @@ from torch import nn
 from .._digest import weights_sha256
 from ..backbones import Backbone
 from ..loading import load_backbone
-from ..module import check_head_norm, make_head
+from ..module import make_head
 from ..zoo import CheckpointSpec
 from ._plan import FitPlan
 from ._tasks import Target
@@ -113,9 +113,8 @@ class ContinueMixin:
             backbone = load_backbone(spec, pretrained=self.pretrained, **self._pooling_kwargs())
         else:
             backbone = start.backbone
-        norm = check_head_norm(self.head_norm, type(self).__name__)
         head = make_head(
-            backbone.num_features, head_size, target.n_outputs, self.head_dropout, norm
+            backbone.num_features, head_size, target.n_outputs, self.head_dropout, self.head_norm
         )
         if start is None:
             return backbone, head
