@@ -14,6 +14,12 @@ at ``C`` 1, 0.3 and 0.1: whether the probe should be solved as the baseline is.
 L2-normalized, in front of its head) against the probe without, and logistic regression (C = 1) on
 the raw and on the power-normalized features; ``--scales`` sets the norm the features are scaled
 to (``sklearn_zoo.module.POWER_NORM_SCALE``, 12), one probe each.
+``crop``: the probe and logistic regression (C = 1) on the features of the checkpoint's own eval
+transform (resize to 256, center crop of 224: 87.5% of each side) against the whole photo
+squashed to 224 x 224 (the card with ``crop="squash"``), on the same draws.
+``outputs``: logistic regression on the checkpoint's own ImageNet classifier applied to the
+frozen features (its 1,000 log-probabilities, alone or next to the features), a prior from the
+pre-training labels, against the features alone.
 
     python benchmarks/probe_screens.py views --dataset flowers5 --budget 20
     python benchmarks/probe_screens.py size --dataset flowers5 --budget 20 --sizes 128 160 192 224 288
@@ -21,6 +27,8 @@ to (``sklearn_zoo.module.POWER_NORM_SCALE``, 12), one probe each.
     python benchmarks/probe_screens.py solver --dataset cats_dogs --budget 5 --seeds 0 1 2 3 4 5 6 7 8 9
     python benchmarks/probe_screens.py norm --dataset flowers5 cats_dogs digits --budget 20 --seeds 0 1 2
     python benchmarks/probe_screens.py norm --dataset flowers5 --budget 20 --scales 4 8 12 --seeds 0 1 2
+    python benchmarks/probe_screens.py crop --dataset flowers5 cats_dogs --budget 5 20 100 --split test
+    python benchmarks/probe_screens.py outputs --dataset flowers5 --budget 20 --seeds 0 1 2 3 4 5 6 7 8 9
 
 Each run prints one JSON line per seed and variant.
 """
@@ -28,6 +36,7 @@ Each run prints one JSON line per seed and variant.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import time
 import warnings
@@ -179,11 +188,70 @@ def norm(datasets: list[str], budget: int, seeds: list[int], split: str, scales:
             _row(**row)
 
 
+def crop(datasets: list[str], budgets: list[int], seeds: list[int], split: str) -> None:
+    import dataclasses
+
+    from accuracy import image_params, image_split
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_zoo import ImageEmbedder, PretrainedImageClassifier, get_checkpoint
+
+    card = get_checkpoint("efficientnet_lite0")
+    squashed = card.replace(image=dataclasses.replace(card.image, crop="squash"))
+    for dataset, budget, seed in itertools.product(datasets, budgets, seeds):
+        X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
+        row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
+        for name, spec in [("crop", card), ("squash", squashed)]:
+            params = {"num_workers": 0, **image_params(dataset)}
+            embedder = ImageEmbedder(spec, cache=False, **params).fit()
+            A, T = embedder.transform(X), embedder.transform(Xt)
+            lr = LogisticRegression(max_iter=5000).fit(A, y)
+            row[f"{name}_lr"] = float(lr.score(T, yt))
+            probe = PretrainedImageClassifier(spec, strategy="probe", random_state=seed, **params)
+            row[f"{name}_probe"] = float(probe.fit(X, y).score(Xt, yt))
+        _row(**row)
+
+
+def outputs(datasets: list[str], budgets: list[int], seeds: list[int], split: str) -> None:
+    import torch
+    from accuracy import image_params, image_split
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_zoo import ImageEmbedder, get_checkpoint
+    from sklearn_zoo.sources import package
+
+    spec = get_checkpoint("efficientnet_lite0")
+    classifier = package.load_model(spec, pretrained=True, offline=True).classifier
+
+    def log_probs(F):
+        with torch.no_grad():
+            return classifier(torch.as_tensor(F)).log_softmax(-1).numpy()
+
+    for dataset in datasets:
+        embedder = ImageEmbedder(num_workers=0, **image_params(dataset)).fit()  # cached features
+        for budget, seed in itertools.product(budgets, seeds):
+            X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
+            A, T = embedder.transform(X), embedder.transform(Xt)
+            LA, LT = log_probs(A), log_probs(T)
+            row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
+            for name, P, Q, C in [
+                ("features", A, T, 1.0),
+                ("log_probs", LA, LT, 1.0),
+                ("log_probs_c0.1", LA, LT, 0.1),
+                ("features+probs", np.hstack([A, np.exp(LA)]), np.hstack([T, np.exp(LT)]), 1.0),
+            ]:
+                model = LogisticRegression(C=C, max_iter=5000).fit(P, y)
+                row[name] = float(model.score(Q, yt))
+            _row(**row)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("screen", choices=["views", "size", "cv", "solver", "norm"])
+    parser.add_argument(
+        "screen", choices=["views", "size", "cv", "solver", "norm", "crop", "outputs"]
+    )
     parser.add_argument("--dataset", nargs="+", default=["flowers5"])
-    parser.add_argument("--budget", type=int, default=20)
+    parser.add_argument("--budget", type=int, nargs="+", default=[20])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--crops", type=int, default=6)
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 160, 192, 224, 288])
@@ -192,13 +260,17 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     if args.screen == "views":
-        views(args.dataset[0], args.budget, args.crops, args.seeds)
+        views(args.dataset[0], args.budget[0], args.crops, args.seeds)
     elif args.screen == "size":
-        size(args.dataset[0], args.budget, args.sizes, args.seeds)
+        size(args.dataset[0], args.budget[0], args.sizes, args.seeds)
     elif args.screen == "solver":
-        solver(args.dataset, args.budget, args.seeds)
+        solver(args.dataset, args.budget[0], args.seeds)
     elif args.screen == "norm":
-        norm(args.dataset, args.budget, args.seeds, args.split, args.scales)
+        norm(args.dataset, args.budget[0], args.seeds, args.split, args.scales)
+    elif args.screen == "crop":
+        crop(args.dataset, args.budget, args.seeds, args.split)
+    elif args.screen == "outputs":
+        outputs(args.dataset, args.budget, args.seeds, args.split)
     else:
         cv(args.dataset)
 
