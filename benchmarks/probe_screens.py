@@ -201,8 +201,8 @@ def crop(datasets: list[str], budgets: list[int], seeds: list[int], split: str) 
     for dataset, budget, seed in itertools.product(datasets, budgets, seeds):
         X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
         row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
+        params = {"num_workers": 0, **image_params(dataset)}
         for name, spec in [("crop", card), ("squash", squashed)]:
-            params = {"num_workers": 0, **image_params(dataset)}
             embedder = ImageEmbedder(spec, cache=False, **params).fit()
             A, T = embedder.transform(X), embedder.transform(Xt)
             lr = LogisticRegression(max_iter=5000).fit(A, y)
@@ -259,14 +259,15 @@ def main() -> None:
     parser.add_argument("--scales", type=float, nargs="+", default=[12.0])
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    if args.screen == "views":
-        views(args.dataset[0], args.budget[0], args.crops, args.seeds)
-    elif args.screen == "size":
-        size(args.dataset[0], args.budget[0], args.sizes, args.seeds)
-    elif args.screen == "solver":
-        solver(args.dataset, args.budget[0], args.seeds)
-    elif args.screen == "norm":
-        norm(args.dataset, args.budget[0], args.seeds, args.split, args.scales)
+    one_budget = {  # the screens that take one budget run once for each
+        "views": lambda budget: views(args.dataset[0], budget, args.crops, args.seeds),
+        "size": lambda budget: size(args.dataset[0], budget, args.sizes, args.seeds),
+        "solver": lambda budget: solver(args.dataset, budget, args.seeds),
+        "norm": lambda budget: norm(args.dataset, budget, args.seeds, args.split, args.scales),
+    }
+    if args.screen in one_budget:
+        for budget in args.budget:
+            one_budget[args.screen](budget)
     elif args.screen == "crop":
         crop(args.dataset, args.budget, args.seeds, args.split)
     elif args.screen == "outputs":
