@@ -20,6 +20,16 @@ squashed to 224 x 224 (the card with ``crop="squash"``), on the same draws.
 ``outputs``: logistic regression on the checkpoint's own ImageNet classifier applied to the
 frozen features (its 1,000 log-probabilities, alone or next to the features), a prior from the
 pre-training labels, against the features alone.
+``start``: the probe's linear head started at the class means of the frozen features (the
+nearest-class-mean classifier written as a linear one: weights ``s * mean``, biases
+``-s * |mean|^2 / 2``, ``s = k / `` the mean squared distance of a sample to its class mean, one
+probe for each ``--scales`` value of ``k``) instead of at zero; the start is set by wrapping the
+probe stage's ``train_net`` (a private hook: the library has no parameter for it).
+``wise``: WiSE-FT, LP-FT's fine-tuned weights averaged with the probe it started from (a fraction
+``alpha`` of the way from the probe to the fine-tuned end, 0.25 / 0.5 / 0.75), against the probe
+(``strategy="probe"``) and both ends; LP-FT unguarded (``validation_fraction=0``), at each
+``--rates`` value of ``backbone_lr_scale``. The probe's state is copied by wrapping the fine-tuning
+stage (a private hook).
 
     python benchmarks/probe_screens.py views --dataset flowers5 --budget 20
     python benchmarks/probe_screens.py size --dataset flowers5 --budget 20 --sizes 128 160 192 224 288
@@ -29,6 +39,8 @@ pre-training labels, against the features alone.
     python benchmarks/probe_screens.py norm --dataset flowers5 --budget 20 --scales 4 8 12 --seeds 0 1 2
     python benchmarks/probe_screens.py crop --dataset flowers5 cats_dogs --budget 5 20 100 --split test
     python benchmarks/probe_screens.py outputs --dataset flowers5 --budget 20 --seeds 0 1 2 3 4 5 6 7 8 9
+    python benchmarks/probe_screens.py start --dataset cats_dogs flowers5 --budget 5 20 --scales 0.5 1 2 4
+    python benchmarks/probe_screens.py wise --dataset flowers5 --budget 20 --rates 1 0.1 --seeds 0 1 2 3
 
 Each run prints one JSON line per seed and variant.
 """
@@ -245,10 +257,102 @@ def outputs(datasets: list[str], budgets: list[int], seeds: list[int], split: st
             _row(**row)
 
 
+def _class_mean_start(head, features, codes, k: float) -> None:
+    """Set a linear head's output layer to the nearest-class-mean classifier of ``features``."""
+    import torch
+
+    with torch.no_grad():
+        F = head[:-1](features).double()
+        means = torch.stack([F[codes == c].mean(0) for c in range(head[-1].out_features)])
+        s = k / ((F - means[codes]) ** 2).sum(1).mean()
+        head[-1].weight.copy_(s * means)
+        head[-1].bias.copy_(-s * (means**2).sum(1) / 2)
+
+
+def start(
+    datasets: list[str], budgets: list[int], seeds: list[int], split: str, scales: list
+) -> None:
+    import torch
+    from accuracy import image_params, image_split
+
+    from sklearn_zoo import PretrainedImageClassifier
+    from sklearn_zoo.estimators import _stages
+
+    train_net, scale = _stages.train_net, {"k": None}
+
+    def started(plan, module, criterion, train, valid, **kwargs):
+        zero = not any(t.any() for t in module.head[-1].parameters())
+        if scale["k"] is not None and zero and hasattr(train, "prefix"):  # a probe's first start
+            with torch.no_grad():
+                features = torch.cat([module.features(prefix=p) for p in train.prefix.split(256)])
+            codes = torch.as_tensor(
+                next(iter(train.y.values())) if isinstance(train.y, dict) else train.y
+            )
+            _class_mean_start(module.head.eval(), features, codes.long(), scale["k"])
+        return train_net(plan, module, criterion, train, valid, **kwargs)
+
+    _stages.train_net = started
+    for dataset, budget, seed in itertools.product(datasets, budgets, seeds):
+        X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
+        row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
+        for k in [None, *scales]:
+            scale["k"] = k
+            probe = PretrainedImageClassifier(
+                strategy="probe", random_state=seed, **image_params(dataset)
+            )
+            row["probe" if k is None else f"probe_start{k:g}"] = float(
+                probe.fit(X, y).score(Xt, yt)
+            )
+        _row(**row)
+    _stages.train_net = train_net
+
+
+def wise(
+    datasets: list[str], budgets: list[int], seeds: list[int], split: str, rates: list
+) -> None:
+    from accuracy import image_params, image_split
+
+    from sklearn_zoo import PretrainedImageClassifier
+    from sklearn_zoo.estimators import _stages
+
+    finetune, probe_state = _stages.STAGES["finetune"], {}
+
+    def copied(plan, state):
+        probe_state.update(
+            {f"backbone.{k}": v.clone() for k, v in plan.backbone.state_dict().items()}
+        )
+        probe_state.update({f"head.{k}": v.clone() for k, v in plan.head.state_dict().items()})
+        return finetune(plan, state)
+
+    _stages.STAGES["finetune"] = copied
+    for dataset, budget, seed in itertools.product(datasets, budgets, seeds):
+        X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
+        row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
+        params = {"random_state": seed, **image_params(dataset)}
+        probe = PretrainedImageClassifier(strategy="probe", **params)
+        row["probe"] = float(probe.fit(X, y).score(Xt, yt))
+        for rate in rates:
+            lpft = PretrainedImageClassifier(
+                strategy="lp-ft", validation_fraction=0, backbone_lr_scale=rate, **params
+            ).fit(X, y)
+            module = lpft.net_.module_
+            end = {k: v.clone() for k, v in module.state_dict().items()}
+            for alpha in [0.0, 0.25, 0.5, 0.75, 1.0]:
+                mixed = {
+                    k: probe_state[k] + alpha * (v - probe_state[k]) if v.is_floating_point() else v
+                    for k, v in end.items()
+                }
+                module.load_state_dict(mixed)
+                row[f"rate{rate:g}_alpha{alpha:g}"] = float(lpft.score(Xt, yt))
+        _row(**row)
+    _stages.STAGES["finetune"] = finetune
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "screen", choices=["views", "size", "cv", "solver", "norm", "crop", "outputs"]
+        "screen",
+        choices=["views", "size", "cv", "solver", "norm", "crop", "outputs", "start", "wise"],
     )
     parser.add_argument("--dataset", nargs="+", default=["flowers5"])
     parser.add_argument("--budget", type=int, nargs="+", default=[20])
@@ -257,6 +361,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 160, 192, 224, 288])
     parser.add_argument("--split", choices=["dev", "test"], default="dev")
     parser.add_argument("--scales", type=float, nargs="+", default=[12.0])
+    parser.add_argument("--rates", type=float, nargs="+", default=[1.0, 0.1])
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     one_budget = {  # the screens that take one budget run once for each
@@ -272,6 +377,10 @@ def main() -> None:
         crop(args.dataset, args.budget, args.seeds, args.split)
     elif args.screen == "outputs":
         outputs(args.dataset, args.budget, args.seeds, args.split)
+    elif args.screen == "start":
+        start(args.dataset, args.budget, args.seeds, args.split, args.scales)
+    elif args.screen == "wise":
+        wise(args.dataset, args.budget, args.seeds, args.split, args.rates)
     else:
         cv(args.dataset)
 
