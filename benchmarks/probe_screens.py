@@ -272,6 +272,8 @@ def _class_mean_start(head, features, codes, k: float) -> None:
 def start(
     datasets: list[str], budgets: list[int], seeds: list[int], split: str, scales: list
 ) -> None:
+    from unittest import mock
+
     import torch
     from accuracy import image_params, image_split
 
@@ -285,31 +287,29 @@ def start(
         if scale["k"] is not None and zero and hasattr(train, "prefix"):  # a probe's first start
             with torch.no_grad():
                 features = torch.cat([module.features(prefix=p) for p in train.prefix.split(256)])
-            codes = torch.as_tensor(
-                next(iter(train.y.values())) if isinstance(train.y, dict) else train.y
-            )
-            _class_mean_start(module.head.eval(), features, codes.long(), scale["k"])
+            codes = train.y["y"].long()
+            _class_mean_start(module.head.eval(), features, codes, scale["k"])
         return train_net(plan, module, criterion, train, valid, **kwargs)
 
-    _stages.train_net = started
-    for dataset, budget, seed in itertools.product(datasets, budgets, seeds):
-        X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
-        row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
-        for k in [None, *scales]:
-            scale["k"] = k
-            probe = PretrainedImageClassifier(
-                strategy="probe", random_state=seed, **image_params(dataset)
-            )
-            row["probe" if k is None else f"probe_start{k:g}"] = float(
-                probe.fit(X, y).score(Xt, yt)
-            )
-        _row(**row)
-    _stages.train_net = train_net
+    with mock.patch.object(_stages, "train_net", started):
+        for dataset, budget, seed in itertools.product(datasets, budgets, seeds):
+            X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
+            row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
+            for k in [None, *scales]:
+                scale["k"] = k
+                probe = PretrainedImageClassifier(
+                    strategy="probe", random_state=seed, **image_params(dataset)
+                )
+                name = "probe" if k is None else f"probe_start{k:g}"
+                row[name] = float(probe.fit(X, y).score(Xt, yt))
+            _row(**row)
 
 
 def wise(
     datasets: list[str], budgets: list[int], seeds: list[int], split: str, rates: list
 ) -> None:
+    from unittest import mock
+
     from accuracy import image_params, image_split
 
     from sklearn_zoo import PretrainedImageClassifier
@@ -318,34 +318,35 @@ def wise(
     finetune, probe_state = _stages.STAGES["finetune"], {}
 
     def copied(plan, state):
-        probe_state.update(
-            {f"backbone.{k}": v.clone() for k, v in plan.backbone.state_dict().items()}
-        )
-        probe_state.update({f"head.{k}": v.clone() for k, v in plan.head.state_dict().items()})
+        for prefix, part in [("backbone", plan.backbone), ("head", plan.head)]:
+            probe_state.update({f"{prefix}.{k}": v.clone() for k, v in part.state_dict().items()})
         return finetune(plan, state)
 
-    _stages.STAGES["finetune"] = copied
-    for dataset, budget, seed in itertools.product(datasets, budgets, seeds):
-        X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
-        row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
-        params = {"random_state": seed, **image_params(dataset)}
-        probe = PretrainedImageClassifier(strategy="probe", **params)
-        row["probe"] = float(probe.fit(X, y).score(Xt, yt))
-        for rate in rates:
-            lpft = PretrainedImageClassifier(
-                strategy="lp-ft", validation_fraction=0, backbone_lr_scale=rate, **params
-            ).fit(X, y)
-            module = lpft.net_.module_
-            end = {k: v.clone() for k, v in module.state_dict().items()}
-            for alpha in [0.0, 0.25, 0.5, 0.75, 1.0]:
-                mixed = {
-                    k: probe_state[k] + alpha * (v - probe_state[k]) if v.is_floating_point() else v
-                    for k, v in end.items()
-                }
-                module.load_state_dict(mixed)
-                row[f"rate{rate:g}_alpha{alpha:g}"] = float(lpft.score(Xt, yt))
-        _row(**row)
-    _stages.STAGES["finetune"] = finetune
+    with mock.patch.dict(_stages.STAGES, {"finetune": copied}):
+        for dataset, budget, seed in itertools.product(datasets, budgets, seeds):
+            X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
+            row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
+            params = {"random_state": seed, **image_params(dataset)}
+            probe = PretrainedImageClassifier(strategy="probe", **params)
+            row["probe"] = float(probe.fit(X, y).score(Xt, yt))
+            for rate in rates:
+                lpft = PretrainedImageClassifier(
+                    strategy="lp-ft", validation_fraction=0, backbone_lr_scale=rate, **params
+                ).fit(X, y)
+                module = lpft.net_.module_
+                end = {k: v.clone() for k, v in module.state_dict().items()}
+                for alpha in [0.0, 0.25, 0.5, 0.75, 1.0]:
+                    _mix(module, probe_state, end, alpha)
+                    row[f"rate{rate:g}_alpha{alpha:g}"] = float(lpft.score(Xt, yt))
+            _row(**row)
+
+
+def _mix(module, start: dict, end: dict, alpha: float) -> None:
+    """Set a module's weights ``alpha`` of the way from the state ``start`` to the state ``end``."""
+    mixed = {
+        k: start[k] + alpha * (v - start[k]) if v.is_floating_point() else v for k, v in end.items()
+    }
+    module.load_state_dict(mixed)
 
 
 def main() -> None:
@@ -360,15 +361,16 @@ def main() -> None:
     parser.add_argument("--crops", type=int, default=6)
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 160, 192, 224, 288])
     parser.add_argument("--split", choices=["dev", "test"], default="dev")
-    parser.add_argument("--scales", type=float, nargs="+", default=[12.0])
+    parser.add_argument("--scales", type=float, nargs="+", help="norm: 12; start: 0.5 1 2 4")
     parser.add_argument("--rates", type=float, nargs="+", default=[1.0, 0.1])
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    scales = args.scales
     one_budget = {  # the screens that take one budget run once for each
         "views": lambda budget: views(args.dataset[0], budget, args.crops, args.seeds),
         "size": lambda budget: size(args.dataset[0], budget, args.sizes, args.seeds),
         "solver": lambda budget: solver(args.dataset, budget, args.seeds),
-        "norm": lambda budget: norm(args.dataset, budget, args.seeds, args.split, args.scales),
+        "norm": lambda budget: norm(args.dataset, budget, args.seeds, args.split, scales or [12.0]),
     }
     if args.screen in one_budget:
         for budget in args.budget:
@@ -378,7 +380,7 @@ def main() -> None:
     elif args.screen == "outputs":
         outputs(args.dataset, args.budget, args.seeds, args.split)
     elif args.screen == "start":
-        start(args.dataset, args.budget, args.seeds, args.split, args.scales)
+        start(args.dataset, args.budget, args.seeds, args.split, scales or [0.5, 1.0, 2.0, 4.0])
     elif args.screen == "wise":
         wise(args.dataset, args.budget, args.seeds, args.split, args.rates)
     else:
