@@ -284,7 +284,11 @@ def start(
 
     def started(plan, module, criterion, train, valid, **kwargs):
         zero = not any(t.any() for t in module.head[-1].parameters())
-        if scale["k"] is not None and zero and hasattr(train, "prefix"):  # a probe's first start
+        if scale["k"] is not None and zero:  # a probe's first start
+            if not hasattr(train, "prefix"):
+                raise RuntimeError(
+                    "the class-mean start needs the frozen-feature cache (cache=True)"
+                )
             with torch.no_grad():
                 features = torch.cat([module.features(prefix=p) for p in train.prefix.split(256)])
             codes = train.y["y"].long()
@@ -365,12 +369,13 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs="+", default=[1.0, 0.1])
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    scales = args.scales
     one_budget = {  # the screens that take one budget run once for each
         "views": lambda budget: views(args.dataset[0], budget, args.crops, args.seeds),
         "size": lambda budget: size(args.dataset[0], budget, args.sizes, args.seeds),
         "solver": lambda budget: solver(args.dataset, budget, args.seeds),
-        "norm": lambda budget: norm(args.dataset, budget, args.seeds, args.split, scales or [12.0]),
+        "norm": lambda budget: norm(
+            args.dataset, budget, args.seeds, args.split, args.scales or [12.0]
+        ),
     }
     if args.screen in one_budget:
         for budget in args.budget:
@@ -380,7 +385,9 @@ def main() -> None:
     elif args.screen == "outputs":
         outputs(args.dataset, args.budget, args.seeds, args.split)
     elif args.screen == "start":
-        start(args.dataset, args.budget, args.seeds, args.split, scales or [0.5, 1.0, 2.0, 4.0])
+        start(
+            args.dataset, args.budget, args.seeds, args.split, args.scales or [0.5, 1.0, 2.0, 4.0]
+        )
     elif args.screen == "wise":
         wise(args.dataset, args.budget, args.seeds, args.split, args.rates)
     else:
