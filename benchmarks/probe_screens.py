@@ -30,6 +30,11 @@ probe stage's ``train_net`` (a private hook: the library has no parameter for it
 (``strategy="probe"``) and both ends; LP-FT unguarded (``validation_fraction=0``), at each
 ``--rates`` value of ``backbone_lr_scale``. The probe's state is copied by wrapping the fine-tuning
 stage (a private hook).
+``norms``: LP-FT whose fine-tuning stage trains only the affine parameters of the backbone's
+normalization layers (BatchNorm / LayerNorm / GroupNorm scales and shifts, as FiT and BitFit-style
+tuning do) with the head, against the probe and plain LP-FT; guarded (the default) and unguarded
+(``validation_fraction=0``). The other parameters are frozen by wrapping ``Backbone.freeze`` (a
+private hook: the library has no parameter for it).
 
     python benchmarks/probe_screens.py views --dataset flowers5 --budget 20
     python benchmarks/probe_screens.py size --dataset flowers5 --budget 20 --sizes 128 160 192 224 288
@@ -41,6 +46,7 @@ stage (a private hook).
     python benchmarks/probe_screens.py outputs --dataset flowers5 --budget 20 --seeds 0 1 2 3 4 5 6 7 8 9
     python benchmarks/probe_screens.py start --dataset cats_dogs flowers5 --budget 5 20 --scales 0.5 1 2 4
     python benchmarks/probe_screens.py wise --dataset flowers5 --budget 20 --rates 1 0.1 --seeds 0 1 2 3
+    python benchmarks/probe_screens.py norms --dataset flowers5 --budget 20 --seeds 0 1 2
 
 Each run prints one JSON line per seed and variant.
 """
@@ -345,6 +351,48 @@ def wise(
             _row(**row)
 
 
+def norms(datasets: list[str], budgets: list[int], seeds: list[int], split: str) -> None:
+    from unittest import mock
+
+    from accuracy import image_params, image_split
+    from torch import nn
+
+    from sklearn_zoo import PretrainedImageClassifier
+    from sklearn_zoo.backbones.base import Backbone
+
+    kinds = (nn.modules.batchnorm._BatchNorm, nn.LayerNorm, nn.GroupNorm)
+    freeze = Backbone.freeze
+
+    def norms_only(backbone, freeze_depth, checkpoint=""):
+        k = freeze(backbone, freeze_depth, checkpoint)
+        if k < backbone.num_blocks:  # a fine-tuning stage: only the norms' scales and shifts
+            for module in backbone.modules():
+                for param in module.parameters(recurse=False):
+                    param.requires_grad_(param.requires_grad and isinstance(module, kinds))
+        return k
+
+    for dataset, budget, seed in itertools.product(datasets, budgets, seeds):
+        X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
+        row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
+        params = {"random_state": seed, **image_params(dataset)}
+        probe = PretrainedImageClassifier(strategy="probe", **params)
+        row["probe"] = float(probe.fit(X, y).score(Xt, yt))
+        for guarded in [False, True]:
+            extra = {} if guarded else {"validation_fraction": 0}
+            for name, patch in [("lp-ft", None), ("lp-ft_norms", norms_only)]:
+                clf = PretrainedImageClassifier(strategy="lp-ft", **extra, **params)
+                started = time.perf_counter()
+                if patch is None:
+                    clf.fit(X, y)
+                else:
+                    with mock.patch.object(Backbone, "freeze", patch):
+                        clf.fit(X, y)
+                key = f"{name}{'_guarded' if guarded else ''}"
+                row[key] = float(clf.score(Xt, yt))
+                row[f"{key}_s"] = round(time.perf_counter() - started, 1)
+        _row(**row)
+
+
 def _mix(module, start: dict, end: dict, alpha: float) -> None:
     """Set a module's weights ``alpha`` of the way from the state ``start`` to the state ``end``."""
     mixed = {
@@ -357,7 +405,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "screen",
-        choices=["views", "size", "cv", "solver", "norm", "crop", "outputs", "start", "wise"],
+        choices=[
+            "views",
+            "size",
+            "cv",
+            "solver",
+            "norm",
+            "crop",
+            "outputs",
+            "start",
+            "wise",
+            "norms",
+        ],
     )
     parser.add_argument("--dataset", nargs="+", default=["flowers5"])
     parser.add_argument("--budget", type=int, nargs="+", default=[20])
@@ -390,6 +449,8 @@ def main() -> None:
         )
     elif args.screen == "wise":
         wise(args.dataset, args.budget, args.seeds, args.split, args.rates)
+    elif args.screen == "norms":
+        norms(args.dataset, args.budget, args.seeds, args.split)
     else:
         cv(args.dataset)
 
