@@ -320,8 +320,6 @@ def wise(
 ) -> None:
     from unittest import mock
 
-    from accuracy import image_params, image_split
-
     from sklearn_zoo import PretrainedImageClassifier
     from sklearn_zoo.estimators import _stages
 
@@ -334,11 +332,7 @@ def wise(
 
     with mock.patch.dict(_stages.STAGES, {"finetune": copied}):
         for dataset, budget, seed in itertools.product(datasets, budgets, seeds):
-            X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
-            row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
-            params = {"random_state": seed, **image_params(dataset)}
-            probe = PretrainedImageClassifier(strategy="probe", **params)
-            row["probe"] = float(probe.fit(X, y).score(Xt, yt))
+            X, y, Xt, yt, row, params = _with_probe(dataset, budget, seed, split)
             for rate in rates:
                 lpft = PretrainedImageClassifier(
                     strategy="lp-ft", validation_fraction=0, backbone_lr_scale=rate, **params
@@ -354,7 +348,6 @@ def wise(
 def norms(datasets: list[str], budgets: list[int], seeds: list[int], split: str) -> None:
     from unittest import mock
 
-    from accuracy import image_params, image_split
     from torch import nn
 
     from sklearn_zoo import PretrainedImageClassifier
@@ -372,25 +365,32 @@ def norms(datasets: list[str], budgets: list[int], seeds: list[int], split: str)
         return k
 
     for dataset, budget, seed in itertools.product(datasets, budgets, seeds):
-        X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
-        row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
-        params = {"random_state": seed, **image_params(dataset)}
-        probe = PretrainedImageClassifier(strategy="probe", **params)
-        row["probe"] = float(probe.fit(X, y).score(Xt, yt))
+        X, y, Xt, yt, row, params = _with_probe(dataset, budget, seed, split)
         for guarded in [False, True]:
             extra = {} if guarded else {"validation_fraction": 0}
             for name, patch in [("lp-ft", None), ("lp-ft_norms", norms_only)]:
                 clf = PretrainedImageClassifier(strategy="lp-ft", **extra, **params)
                 started = time.perf_counter()
-                if patch is None:
+                with mock.patch.object(Backbone, "freeze", patch or freeze):
                     clf.fit(X, y)
-                else:
-                    with mock.patch.object(Backbone, "freeze", patch):
-                        clf.fit(X, y)
                 key = f"{name}{'_guarded' if guarded else ''}"
                 row[key] = float(clf.score(Xt, yt))
                 row[f"{key}_s"] = round(time.perf_counter() - started, 1)
         _row(**row)
+
+
+def _with_probe(dataset: str, budget: int, seed: int, split: str) -> tuple:
+    """One draw of the photos, its row with ``strategy="probe"``'s score, and the fit parameters."""
+    from accuracy import image_params, image_split
+
+    from sklearn_zoo import PretrainedImageClassifier
+
+    X, y, Xt, yt = image_split(budget, seed, split == "dev", dataset)
+    row = {"dataset": dataset, "split": split, "budget": budget, "seed": seed}
+    params = {"random_state": seed, **image_params(dataset)}
+    probe = PretrainedImageClassifier(strategy="probe", **params)
+    row["probe"] = float(probe.fit(X, y).score(Xt, yt))
+    return X, y, Xt, yt, row, params
 
 
 def _mix(module, start: dict, end: dict, alpha: float) -> None:
