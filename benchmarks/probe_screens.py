@@ -30,7 +30,7 @@ probe stage's ``train_net`` (a private hook: the library has no parameter for it
 (``strategy="probe"``) and both ends; LP-FT unguarded (``validation_fraction=0``), at each
 ``--rates`` value of ``backbone_lr_scale``. The probe's state is copied by wrapping the fine-tuning
 stage (a private hook).
-``norms``: LP-FT whose fine-tuning stage trains only the affine parameters of the backbone's
+``norm-layers``: LP-FT whose fine-tuning stage trains only the affine parameters of the backbone's
 normalization layers (BatchNorm / LayerNorm / GroupNorm scales and shifts, as FiT and BitFit-style
 tuning do) with the head, against the probe and plain LP-FT; guarded (the default) and unguarded
 (``validation_fraction=0``). The other parameters are frozen by wrapping ``Backbone.freeze`` (a
@@ -46,7 +46,7 @@ private hook: the library has no parameter for it).
     python benchmarks/probe_screens.py outputs --dataset flowers5 --budget 20 --seeds 0 1 2 3 4 5 6 7 8 9
     python benchmarks/probe_screens.py start --dataset cats_dogs flowers5 --budget 5 20 --scales 0.5 1 2 4
     python benchmarks/probe_screens.py wise --dataset flowers5 --budget 20 --rates 1 0.1 --seeds 0 1 2 3
-    python benchmarks/probe_screens.py norms --dataset flowers5 --budget 20 --seeds 0 1 2
+    python benchmarks/probe_screens.py norm-layers --dataset flowers5 --budget 20 --seeds 0 1 2
 
 Each run prints one JSON line per seed and variant.
 """
@@ -345,7 +345,7 @@ def wise(
             _row(**row)
 
 
-def norms(datasets: list[str], budgets: list[int], seeds: list[int], split: str) -> None:
+def norm_layers(datasets: list[str], budgets: list[int], seeds: list[int], split: str) -> None:
     from unittest import mock
 
     from torch import nn
@@ -415,7 +415,7 @@ def main() -> None:
             "outputs",
             "start",
             "wise",
-            "norms",
+            "norm-layers",
         ],
     )
     parser.add_argument("--dataset", nargs="+", default=["flowers5"])
@@ -449,8 +449,8 @@ def main() -> None:
         )
     elif args.screen == "wise":
         wise(args.dataset, args.budget, args.seeds, args.split, args.rates)
-    elif args.screen == "norms":
-        norms(args.dataset, args.budget, args.seeds, args.split)
+    elif args.screen == "norm-layers":
+        norm_layers(args.dataset, args.budget, args.seeds, args.split)
     else:
         cv(args.dataset)
 
