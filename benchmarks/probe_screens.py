@@ -33,8 +33,9 @@ stage (a private hook).
 ``norm-layers``: LP-FT whose fine-tuning stage trains only the affine parameters of the backbone's
 normalization layers (BatchNorm / LayerNorm / GroupNorm scales and shifts, as FiT and BitFit-style
 tuning do) with the head, against the probe and plain LP-FT; guarded (the default) and unguarded
-(``validation_fraction=0``). The other parameters are frozen by wrapping ``Backbone.freeze`` (a
-private hook: the library has no parameter for it).
+(``validation_fraction=0``), at each ``--rates`` value of ``backbone_lr_scale`` (default 1);
+``--guard`` and ``--variants`` keep one of each. The other parameters are frozen by wrapping
+``Backbone.freeze`` (a private hook: the library has no parameter for it).
 
     python benchmarks/probe_screens.py views --dataset flowers5 --budget 20
     python benchmarks/probe_screens.py size --dataset flowers5 --budget 20 --sizes 128 160 192 224 288
@@ -47,6 +48,7 @@ private hook: the library has no parameter for it).
     python benchmarks/probe_screens.py start --dataset cats_dogs flowers5 --budget 5 20 --scales 0.5 1 2 4
     python benchmarks/probe_screens.py wise --dataset flowers5 --budget 20 --rates 1 0.1 --seeds 0 1 2 3
     python benchmarks/probe_screens.py norm-layers --dataset flowers5 --budget 20 --seeds 0 1 2
+    python benchmarks/probe_screens.py norm-layers --dataset flowers5 --budget 20 --rates 3 10 --guard off --variants lp-ft_norms
 
 Each run prints one JSON line per seed and variant.
 """
@@ -345,7 +347,15 @@ def wise(
             _row(**row)
 
 
-def norm_layers(datasets: list[str], budgets: list[int], seeds: list[int], split: str) -> None:
+def norm_layers(
+    datasets: list[str],
+    budgets: list[int],
+    seeds: list[int],
+    split: str,
+    rates: list[float],
+    guards: list[bool],
+    variants: list[str],
+) -> None:
     from unittest import mock
 
     from torch import nn
@@ -366,16 +376,18 @@ def norm_layers(datasets: list[str], budgets: list[int], seeds: list[int], split
 
     for dataset, budget, seed in itertools.product(datasets, budgets, seeds):
         X, y, Xt, yt, row, params = _with_probe(dataset, budget, seed, split)
-        for guarded in [False, True]:
+        patches = {"lp-ft": freeze, "lp-ft_norms": norms_only}
+        for guarded, rate, name in itertools.product(guards, rates, variants):
             extra = {} if guarded else {"validation_fraction": 0}
-            for name, patch in [("lp-ft", None), ("lp-ft_norms", norms_only)]:
-                clf = PretrainedImageClassifier(strategy="lp-ft", **extra, **params)
-                started = time.perf_counter()
-                with mock.patch.object(Backbone, "freeze", patch or freeze):
-                    clf.fit(X, y)
-                key = f"{name}{'_guarded' if guarded else ''}"
-                row[key] = float(clf.score(Xt, yt))
-                row[f"{key}_s"] = round(time.perf_counter() - started, 1)
+            clf = PretrainedImageClassifier(
+                strategy="lp-ft", backbone_lr_scale=rate, **extra, **params
+            )
+            started = time.perf_counter()
+            with mock.patch.object(Backbone, "freeze", patches[name]):
+                clf.fit(X, y)
+            key = f"{name}{'' if rate == 1 else f'_rate{rate:g}'}{'_guarded' if guarded else ''}"
+            row[key] = float(clf.score(Xt, yt))
+            row[f"{key}_s"] = round(time.perf_counter() - started, 1)
         _row(**row)
 
 
@@ -425,7 +437,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 160, 192, 224, 288])
     parser.add_argument("--split", choices=["dev", "test"], default="dev")
     parser.add_argument("--scales", type=float, nargs="+", help="norm: 12; start: 0.5 1 2 4")
-    parser.add_argument("--rates", type=float, nargs="+", default=[1.0, 0.1])
+    parser.add_argument("--rates", type=float, nargs="+", help="wise: 1 0.1; norm-layers: 1")
+    parser.add_argument("--guard", choices=["both", "on", "off"], default="both")
+    parser.add_argument(
+        "--variants", nargs="+", choices=["lp-ft", "lp-ft_norms"], default=["lp-ft", "lp-ft_norms"]
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     one_budget = {  # the screens that take one budget run once for each
@@ -448,9 +464,11 @@ def main() -> None:
             args.dataset, args.budget, args.seeds, args.split, args.scales or [0.5, 1.0, 2.0, 4.0]
         )
     elif args.screen == "wise":
-        wise(args.dataset, args.budget, args.seeds, args.split, args.rates)
+        wise(args.dataset, args.budget, args.seeds, args.split, args.rates or [1.0, 0.1])
     elif args.screen == "norm-layers":
-        norm_layers(args.dataset, args.budget, args.seeds, args.split)
+        guards = {"both": [False, True], "on": [True], "off": [False]}[args.guard]
+        rates = args.rates or [1.0]
+        norm_layers(args.dataset, args.budget, args.seeds, args.split, rates, guards, args.variants)
     else:
         cv(args.dataset)
 
