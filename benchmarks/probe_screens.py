@@ -34,7 +34,8 @@ stage (a private hook).
 normalization layers (BatchNorm / LayerNorm / GroupNorm scales and shifts, as FiT and BitFit-style
 tuning do) with the head, against the probe and plain LP-FT; guarded (the default) and unguarded
 (``validation_fraction=0``), at each ``--rates`` value of ``backbone_lr_scale`` (default 1);
-``--guard`` and ``--variants`` keep one of each. The other parameters are frozen by wrapping
+``--guard on|off`` runs only the guarded or the unguarded fits, ``--variants`` only the named
+ones. The other parameters are frozen by wrapping
 ``Backbone.freeze`` (a private hook: the library has no parameter for it).
 
     python benchmarks/probe_screens.py views --dataset flowers5 --budget 20
@@ -374,9 +375,9 @@ def norm_layers(
                     param.requires_grad_(param.requires_grad and isinstance(module, kinds))
         return k
 
+    patches = {"lp-ft": freeze, "lp-ft_norms": norms_only}
     for dataset, budget, seed in itertools.product(datasets, budgets, seeds):
         X, y, Xt, yt, row, params = _with_probe(dataset, budget, seed, split)
-        patches = {"lp-ft": freeze, "lp-ft_norms": norms_only}
         for guarded, rate, name in itertools.product(guards, rates, variants):
             extra = {} if guarded else {"validation_fraction": 0}
             clf = PretrainedImageClassifier(

@@ -209,8 +209,8 @@ def test_feature_cache_on_a_shared_path(
     assert _delta(final, after, "computed") == 0  # every row came from the cache
     assert _delta(final, after, "hits") >= len(first.cv_results_["params"]) * len(X)
     # equal to float32 precision, not bit for bit: in the first search both workers may compute the
-    # same rows in batches of another composition (last-bit differences) and train on their own
-    # copy while only one copy is written; the second search reads the written one
+    # same rows, in batches of another composition (last-bit differences), and each writes its
+    # copy; a fit of the second search may read the other worker's copy
     np.testing.assert_allclose(
         again.cv_results_["mean_test_score"], first.cv_results_["mean_test_score"], rtol=1e-6
     )
