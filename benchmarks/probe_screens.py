@@ -37,6 +37,11 @@ tuning do) with the head, against the probe and plain LP-FT; guarded (the defaul
 ``--guard on|off`` runs only the guarded or the unguarded fits, ``--variants`` only the named
 ones. The other parameters are frozen by wrapping
 ``Backbone.freeze`` (a private hook: the library has no parameter for it).
+``sgd``: LP-FT unguarded (``validation_fraction=0``) whose fine-tuning stage runs SGD (momentum
+0.9, Nesterov, no weight decay; the backbone and the head at one rate, each ``--rates`` value,
+default 1e-3 3e-3) in place of AdamW, the optimizer of BiT-style fine-tuning, against the probe;
+the probe stage keeps its AdamW. The optimizer is swapped by wrapping the fine-tuning stage and
+``training._optimizer_params`` (private hooks).
 
     python benchmarks/probe_screens.py views --dataset flowers5 --budget 20
     python benchmarks/probe_screens.py size --dataset flowers5 --budget 20 --sizes 128 160 192 224 288
@@ -50,6 +55,7 @@ ones. The other parameters are frozen by wrapping
     python benchmarks/probe_screens.py wise --dataset flowers5 --budget 20 --rates 1 0.1 --seeds 0 1 2 3
     python benchmarks/probe_screens.py norm-layers --dataset flowers5 --budget 20 --seeds 0 1 2
     python benchmarks/probe_screens.py norm-layers --dataset flowers5 --budget 20 --rates 3 10 --guard off --variants lp-ft_norms
+    python benchmarks/probe_screens.py sgd --dataset flowers5 --budget 20 --rates 1e-3 3e-3
 
 Each run prints one JSON line per seed and variant.
 """
@@ -392,6 +398,49 @@ def norm_layers(
         _row(**row)
 
 
+def sgd(datasets: list[str], budgets: list[int], seeds: list[int], split: str, rates: list) -> None:
+    from unittest import mock
+
+    import torch
+
+    from sklearn_zoo import PretrainedImageClassifier, training
+    from sklearn_zoo.estimators import _stages
+
+    finetune, adamw = _stages.STAGES["finetune"], training._optimizer_params
+    sgd_lr = {}  # set while a fine-tuning stage runs: its SGD rate
+
+    def in_finetune(plan, state):
+        sgd_lr["now"] = sgd_lr["rate"]
+        try:
+            return finetune(plan, state)
+        finally:
+            del sgd_lr["now"]
+
+    def optimizer(lr, backbone_lr_scale, weight_decay, device, l2=None):
+        if "now" not in sgd_lr:  # the probe stage
+            return adamw(lr, backbone_lr_scale, weight_decay, device, l2)
+        sgd_params = {"momentum": 0.9, "nesterov": True, "weight_decay": 0.0}
+        return {
+            "optimizer": torch.optim.SGD,
+            "lr": sgd_lr["now"],
+            **{f"optimizer__{k}": v for k, v in sgd_params.items()},
+        }
+
+    with (
+        mock.patch.dict(_stages.STAGES, {"finetune": in_finetune}),
+        mock.patch.object(training, "_optimizer_params", optimizer),
+    ):
+        for dataset, budget, seed in itertools.product(datasets, budgets, seeds):
+            X, y, Xt, yt, row, params = _with_probe(dataset, budget, seed, split)
+            for rate in rates:
+                sgd_lr["rate"] = rate
+                clf = PretrainedImageClassifier(strategy="lp-ft", validation_fraction=0, **params)
+                started = time.perf_counter()
+                row[f"sgd{rate:g}"] = float(clf.fit(X, y).score(Xt, yt))
+                row[f"sgd{rate:g}_s"] = round(time.perf_counter() - started, 1)
+            _row(**row)
+
+
 def _with_probe(dataset: str, budget: int, seed: int, split: str) -> tuple:
     """One draw of the photos, its row with ``strategy="probe"``'s score, and the fit parameters."""
     from accuracy import image_params, image_split
@@ -429,6 +478,7 @@ def main() -> None:
             "start",
             "wise",
             "norm-layers",
+            "sgd",
         ],
     )
     parser.add_argument("--dataset", nargs="+", default=["flowers5"])
@@ -438,7 +488,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 160, 192, 224, 288])
     parser.add_argument("--split", choices=["dev", "test"], default="dev")
     parser.add_argument("--scales", type=float, nargs="+", help="norm: 12; start: 0.5 1 2 4")
-    parser.add_argument("--rates", type=float, nargs="+", help="wise: 1 0.1; norm-layers: 1")
+    parser.add_argument(
+        "--rates", type=float, nargs="+", help="wise: 1 0.1; norm-layers: 1; sgd: 1e-3 3e-3"
+    )
     parser.add_argument("--guard", choices=["both", "on", "off"], default="both")
     parser.add_argument(
         "--variants", nargs="+", choices=["lp-ft", "lp-ft_norms"], default=["lp-ft", "lp-ft_norms"]
@@ -470,6 +522,8 @@ def main() -> None:
         guards = {"both": [False, True], "on": [True], "off": [False]}[args.guard]
         rates = args.rates or [1.0]
         norm_layers(args.dataset, args.budget, args.seeds, args.split, rates, guards, args.variants)
+    elif args.screen == "sgd":
+        sgd(args.dataset, args.budget, args.seeds, args.split, args.rates or [1e-3, 3e-3])
     else:
         cv(args.dataset)
 
