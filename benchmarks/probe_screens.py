@@ -39,7 +39,7 @@ ones. The other parameters are frozen by wrapping
 ``Backbone.freeze`` (a private hook: the library has no parameter for it).
 ``sgd``: LP-FT unguarded (``validation_fraction=0``) whose fine-tuning stage runs SGD (momentum
 0.9, Nesterov, no weight decay; the backbone and the head at one rate, each ``--rates`` value,
-default 1e-3 3e-3) in place of AdamW, the optimizer of BiT-style fine-tuning, against the probe;
+default 3e-4 1e-3 3e-3) in place of AdamW, the optimizer of BiT-style fine-tuning, against the probe;
 the probe stage keeps its AdamW. The optimizer is swapped by wrapping the fine-tuning stage and
 ``training._optimizer_params`` (private hooks).
 
@@ -55,7 +55,8 @@ the probe stage keeps its AdamW. The optimizer is swapped by wrapping the fine-t
     python benchmarks/probe_screens.py wise --dataset flowers5 --budget 20 --rates 1 0.1 --seeds 0 1 2 3
     python benchmarks/probe_screens.py norm-layers --dataset flowers5 --budget 20 --seeds 0 1 2
     python benchmarks/probe_screens.py norm-layers --dataset flowers5 --budget 20 --rates 3 10 --guard off --variants lp-ft_norms
-    python benchmarks/probe_screens.py sgd --dataset flowers5 --budget 20 --rates 1e-3 3e-3
+    python benchmarks/probe_screens.py sgd --dataset flowers5 --budget 20
+    python benchmarks/probe_screens.py sgd --dataset flowers5 --budget 20 --rates 3e-4 --split test
 
 Each run prints one JSON line per seed and variant.
 """
@@ -419,11 +420,12 @@ def sgd(datasets: list[str], budgets: list[int], seeds: list[int], split: str, r
     def optimizer(lr, backbone_lr_scale, weight_decay, device, l2=None):
         if "now" not in sgd_lr:  # the probe stage
             return adamw(lr, backbone_lr_scale, weight_decay, device, l2)
-        sgd_params = {"momentum": 0.9, "nesterov": True, "weight_decay": 0.0}
         return {
             "optimizer": torch.optim.SGD,
             "lr": sgd_lr["now"],
-            **{f"optimizer__{k}": v for k, v in sgd_params.items()},
+            "optimizer__momentum": 0.9,
+            "optimizer__nesterov": True,
+            "optimizer__weight_decay": 0.0,
         }
 
     with (
@@ -489,7 +491,7 @@ def main() -> None:
     parser.add_argument("--split", choices=["dev", "test"], default="dev")
     parser.add_argument("--scales", type=float, nargs="+", help="norm: 12; start: 0.5 1 2 4")
     parser.add_argument(
-        "--rates", type=float, nargs="+", help="wise: 1 0.1; norm-layers: 1; sgd: 1e-3 3e-3"
+        "--rates", type=float, nargs="+", help="wise: 1 0.1; norm-layers: 1; sgd: 3e-4 1e-3 3e-3"
     )
     parser.add_argument("--guard", choices=["both", "on", "off"], default="both")
     parser.add_argument(
@@ -523,7 +525,7 @@ def main() -> None:
         rates = args.rates or [1.0]
         norm_layers(args.dataset, args.budget, args.seeds, args.split, rates, guards, args.variants)
     elif args.screen == "sgd":
-        sgd(args.dataset, args.budget, args.seeds, args.split, args.rates or [1e-3, 3e-3])
+        sgd(args.dataset, args.budget, args.seeds, args.split, args.rates or [3e-4, 1e-3, 3e-3])
     else:
         cv(args.dataset)
 
